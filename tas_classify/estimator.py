@@ -1,0 +1,256 @@
+"""``TasClassifier``: the text model + keyword rules ensemble, as a scikit-learn style estimator.
+
+``fit`` learns a TF-IDF vocabulary over jieba words and character n-grams, a multinomial logistic
+regression, and — on out-of-fold predictions — the calibrated combination with the keyword rules
+(see :mod:`tas_classify.calibration`). Prediction needs only NumPy; scikit-learn and SciPy are
+imported by ``fit`` alone.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tas_classify import taxonomy
+from tas_classify._resources import data_path
+from tas_classify.calibration import combine, fit_combiner
+from tas_classify.features import TfidfVocabulary, line_features
+from tas_classify.results import Candidate, Evidence, FeatureWeight, Result
+from tas_classify.rules import RuleMatch, RuleMatcher, load_rules
+from tas_classify.text import NormalisedText, normalise
+from tas_classify.tokenize import WordTokenizer
+
+
+def _check_texts(texts: Iterable[Any]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("expected a sequence of str, got a single str; wrap it in a list")
+    out = list(texts)
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise TypeError(f"text #{i} is {type(t).__name__}, not str")
+    return out
+
+
+class TasClassifier:
+    """Classifies lines into the Annex 1 codes (scikit-learn estimator conventions).
+
+    Parameters
+    ----------
+    C : inverse L2 regularisation strength of the logistic regression.
+    char_ngrams : lengths of the character n-grams used as features.
+    min_df : minimum number of training lines a feature must occur in.
+    cv : folds for the out-of-fold predictions that calibrate the ensemble.
+    random_state : seed for the fold split (training is deterministic).
+    rules : path of a rules TOML file; ``None`` uses the shipped ``data/rules.toml``.
+    user_dict : extra jieba dictionary files, added to the shipped one.
+    review_threshold : results with a lower confidence need review.
+    review_margin : results whose runner-up is closer than this need review.
+    """
+
+    def __init__(
+        self,
+        *,
+        C: float = 20.0,
+        char_ngrams: tuple[int, ...] = (1, 2, 3),
+        min_df: int = 1,
+        cv: int = 5,
+        random_state: int = 0,
+        rules: str | Path | None = None,
+        user_dict: Sequence[str | Path] = (),
+        review_threshold: float = 0.6,
+        review_margin: float = 0.15,
+    ) -> None:
+        self.C = C
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.cv = cv
+        self.random_state = random_state
+        self.rules = rules
+        self.user_dict = user_dict
+        self.review_threshold = review_threshold
+        self.review_margin = review_margin
+
+    # ---------------------------------------------------------------- sklearn plumbing
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return sorted(p for p in sig.parameters if p != "self")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params: Any) -> TasClassifier:
+        valid = set(self._get_param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"invalid parameter {key!r} for TasClassifier")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = type(self)().get_params()
+        changed = {k: v for k, v in self.get_params().items() if defaults[k] != v}
+        return f"TasClassifier({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    # ---------------------------------------------------------------- components
+    def _rules_path(self) -> Path:
+        return Path(self.rules) if self.rules is not None else data_path("rules.toml")
+
+    def _build_components(self) -> None:
+        self.tokenizer_ = WordTokenizer(tuple(Path(p) for p in self.user_dict))
+        self.rule_matcher_ = RuleMatcher(load_rules(self._rules_path()), self.classes_)
+        self._lock = threading.Lock()
+
+    def _features(self, normalised: Sequence[NormalisedText]) -> list[list[str]]:
+        return [line_features(n.text, self.tokenizer_, self.char_ngrams) for n in normalised]
+
+    def _rule_votes(self, normalised: Sequence[NormalisedText]) -> tuple[list[list[RuleMatch]], np.ndarray]:
+        matches = [self.rule_matcher_.match(n.text) for n in normalised]
+        votes = np.array([self.rule_matcher_.scores(m) for m in matches]).reshape(len(matches), -1)
+        return matches, votes
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, X: Iterable[str], y: Iterable[str]) -> TasClassifier:
+        """Learn from lines ``X`` and their codes ``y`` (codes of SPEC §1)."""
+        from scipy.sparse import csr_matrix
+        from sklearn.model_selection import StratifiedKFold
+
+        texts = _check_texts(X)
+        labels = [str(v) for v in y]
+        if len(texts) != len(labels):
+            raise ValueError(f"X has {len(texts)} lines but y has {len(labels)} labels")
+        unknown = sorted(set(labels) - set(taxonomy.codes()))
+        if unknown:
+            raise ValueError(f"unknown labels {unknown}; valid codes: {', '.join(taxonomy.codes())}")
+        self.classes_ = np.array([c for c in taxonomy.codes() if c in set(labels)])
+        if len(self.classes_) < 2:
+            raise ValueError("need lines of at least two different codes to fit")
+        self._build_components()
+        index_of = {c: i for i, c in enumerate(self.classes_)}
+        y_idx = np.array([index_of[v] for v in labels])
+        normalised = [normalise(t) for t in texts]
+        docs = self._features(normalised)
+        _, votes = self._rule_votes(normalised)
+
+        def fit_text_model(rows: np.ndarray) -> tuple[TfidfVocabulary, Any]:
+            vocab = TfidfVocabulary.fit([docs[i] for i in rows], self.min_df)
+            lr = self._new_lr().fit(_csr(vocab, rows), y_idx[rows])
+            return vocab, lr
+
+        def _csr(vocab: TfidfVocabulary, rows: np.ndarray) -> Any:
+            m = vocab.transform([docs[i] for i in rows])
+            return csr_matrix((m.data, m.indices, m.indptr), shape=(m.n_rows, len(vocab.terms)))
+
+        # Out-of-fold logits: every line scored by a model that did not see it.
+        n_splits = min(self.cv, int(np.bincount(y_idx).min()))
+        if n_splits < 2:
+            raise ValueError("every code needs at least 2 lines to calibrate the ensemble")
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+        oof = np.zeros((len(texts), len(self.classes_)))
+        for train_rows, test_rows in folds.split(np.zeros(len(texts)), y_idx):
+            vocab, lr = fit_text_model(train_rows)
+            oof[test_rows] = lr.decision_function(_csr(vocab, test_rows))
+        self.text_scale_, self.rule_scale_ = fit_combiner(oof, votes, y_idx)
+        proba_oof = combine(oof, votes, self.text_scale_, self.rule_scale_)
+        self.oof_accuracy_ = float(np.mean(proba_oof.argmax(axis=1) == y_idx))
+
+        vocab, lr = fit_text_model(np.arange(len(texts)))
+        self.vocabulary_ = vocab
+        self.coef_ = np.ascontiguousarray(lr.coef_.T, dtype=np.float32)
+        self.intercept_ = np.asarray(lr.intercept_, dtype=np.float64)
+        return self
+
+    def _new_lr(self) -> Any:
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
+
+    # ---------------------------------------------------------------- predict
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise RuntimeError("this TasClassifier is not fitted yet; call fit() or load a model")
+
+    def _analyse(self, texts: Sequence[str]) -> tuple[
+        list[NormalisedText], np.ndarray, list[list[RuleMatch]], Any, np.ndarray
+    ]:
+        """Normalised texts, probabilities, rule matches, feature rows and their feature counts."""
+        self._check_fitted()
+        normalised = [normalise(t) for t in texts]
+        rows = self.vocabulary_.transform(self._features(normalised))
+        logits = rows.dot(self.coef_) + self.intercept_
+        matches, votes = self._rule_votes(normalised)
+        proba = combine(logits, votes, self.text_scale_, self.rule_scale_)
+        return normalised, proba, matches, rows, np.diff(rows.indptr)
+
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """Probabilities, one column per code in ``classes_`` order."""
+        return self._analyse(_check_texts(X))[1]
+
+    def predict(self, X: Iterable[str]) -> np.ndarray:
+        """The most probable code of each line."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def score(self, X: Iterable[str], y: Iterable[str]) -> float:
+        """Accuracy of ``predict`` against ``y``."""
+        return float(np.mean(self.predict(X) == np.asarray(list(y))))
+
+    def classify(self, texts: Iterable[str], track: str | None = None) -> list[Result]:
+        """Full results (code, confidence, alternatives, evidence, review flag), same order."""
+        texts = _check_texts(texts)
+        allowed = np.isin(self.classes_, taxonomy.codes_for_track(track)) if texts else None
+        normalised, proba, matches, rows, n_features = self._analyse(texts)
+        return [
+            self._result(texts[i], track, normalised[i], proba[i], matches[i], rows, i,
+                         int(n_features[i]), allowed)
+            for i in range(len(texts))
+        ]
+
+    def _result(self, text: str, track: str | None, norm: NormalisedText, p: np.ndarray,
+                matches: list[RuleMatch], rows: Any, i: int, n_features: int,
+                allowed: np.ndarray | None) -> Result:
+        flags: list[str] = []
+        if allowed is not None and not allowed.all():
+            if not allowed[int(p.argmax())]:
+                flags.append("track_filtered")
+            p = np.where(allowed, p, 0.0)
+            p = p / p.sum()
+        fired = tuple(m for m in matches if allowed is None or m.code in set(self.classes_[allowed]))
+        if not norm.text or (n_features == 0 and not matches):
+            flags.insert(0, "empty" if not norm.text else "no_evidence")
+            none = taxonomy.get(taxonomy.NONE)
+            return Result(text=text, code=none.code, name=none.name, confidence=0.0,
+                          alternatives=(), evidence=Evidence(rules=fired, features=()),
+                          needs_review=True, track=track, normalised=norm.text, flags=tuple(flags))
+        order = np.argsort(-p, kind="stable")
+        best = int(order[0])
+        code = str(self.classes_[best])
+        alternatives = tuple(
+            Candidate(str(self.classes_[j]), taxonomy.get(str(self.classes_[j])).name, float(p[j]))
+            for j in order[1:4] if p[j] >= 0.01
+        )
+        runner_up = float(p[order[1]]) if len(order) > 1 else 0.0
+        needs_review = bool(p[best] < self.review_threshold or p[best] - runner_up < self.review_margin)
+        kpo_fields: tuple[str, ...] = ()
+        if code == "KPO-01":
+            names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
+            kpo_fields = tuple(dict.fromkeys(names[m.field] for m in fired if m.field))
+        evidence = Evidence(rules=fired, features=self._top_features(rows, i, best),
+                            kpo_fields=kpo_fields)
+        return Result(text=text, code=code, name=taxonomy.get(code).name, confidence=float(p[best]),
+                      alternatives=alternatives, evidence=evidence, needs_review=needs_review,
+                      track=track, normalised=norm.text, flags=tuple(flags))
+
+    def _top_features(self, rows: Any, i: int, column: int, k: int = 5) -> tuple[FeatureWeight, ...]:
+        lo, hi = rows.indptr[i], rows.indptr[i + 1]
+        cols = rows.indices[lo:hi]
+        contrib = rows.data[lo:hi] * self.coef_[cols, column]
+        top = np.argsort(-contrib, kind="stable")[:k]
+        return tuple(
+            FeatureWeight(self.vocabulary_.terms[cols[j]], float(contrib[j]))
+            for j in top if contrib[j] > 0
+        )

@@ -1,0 +1,112 @@
+"""Text normalisation: from a raw ledger line to the text the model reads.
+
+Steps, in order: Unicode NFKC (full-width → half-width), Traditional → Simplified Chinese with
+OpenCC's character-level ``t2s`` profile and, for lines that were in Traditional characters, the
+regional terms of ``data/variants.txt`` (軟體 → 软件, 資料庫 → 数据库 …; OpenCC's phrase profiles
+are not used because they also rewrite mainland words, e.g. 核心 → 内核), lower case, then removal of ledger noise that says nothing about the service: contract and order
+numbers, amounts and currencies, dates and quarters, phase markers (一期/二期, Phase 2), bracket
+characters, invoice-prefix asterisks and the words listed in ``data/noise_words.txt``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tas_classify._resources import data_path
+
+_CN_DIGITS = "一二三四五六七八九十百零〇两"
+
+# Each pattern removes one kind of ledger noise; order matters (longest constructs first).
+_NOISE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        # contract / order / invoice numbers: HT-2024-0381, PO#4500012, No.12, SOW #3, 合同号:AB12
+        r"(?:no\.?|sow|po|wo|inv|ht|contract|合同|订单|编号|发票)\s*[#:：\-]?\s*[a-z]*[-_/]?\d[\w\-/]*",
+        r"\b[a-z]{1,6}[-_/]?\d{2,}[\w\-/]*",
+        r"[#№]\s*\d[\w\-/]*",
+        # amounts: ¥386,000.00  $12k  38.6万元  120,000 元  usd 5,000
+        r"(?:[¥$€£]|rmb|cny|usd|eur|jpy|hkd)\s*-?\d[\d,]*(?:\.\d+)?\s*(?:k|m|万|亿)?",
+        r"-?\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|万|rmb|cny|usd|美元|欧元|日元|港币)",
+        # dates and periods: 2024-03-01, 2024/3, 2024年3月5日, 2025年度, 3月, q3, fy2024, h1
+        r"\d{4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,2})?(?![\da-z])",
+        r"\d{2,4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?",
+        r"\d{4}\s*年度?",
+        r"\d{1,2}\s*月份?(?:\s*\d{1,2}\s*[日号])?",
+        r"\b(?:fy\d{2,4}|q[1-4]|h[12])\b",
+        # phase markers: 一期, 第二期, 3期, phase 2, stage ii
+        rf"第?[{_CN_DIGITS}\d]+\s*期",
+        r"\b(?:phase|stage|lot)\s*[\divx]+\b",
+        # bare numbers that are not part of a term such as 5g, 3d, 4k
+        r"(?<![a-z\d])\d+(?:[.,]\d+)*%?(?![a-z\d])",
+    )
+)
+_BRACKETS = re.compile(r"[()\[\]{}<>《》〈〉【】〔〕「」『』“”\"'‘’*＊|]")
+_SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]")
+_converter_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """A line as given (``original``) and as the model reads it (``text``)."""
+
+    original: str
+    text: str
+
+
+@lru_cache(maxsize=1)
+def _opencc():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _variants() -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for line in data_path("variants.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and not line.startswith("#") and parts[0] != parts[1]:
+            pairs.append((parts[0], parts[1]))
+    # Longest first, so 资料库 wins over 资料.
+    return tuple(sorted(pairs, key=lambda p: len(p[0]), reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _noise_words() -> re.Pattern[str] | None:
+    lines = data_path("noise_words.txt").read_text(encoding="utf-8").splitlines()
+    words = [w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#")]
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+def to_simplified(text: str) -> str:
+    """NFKC, Traditional → Simplified (Taiwan terms included) and lower case; no noise removal."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    # Lone surrogates cannot pass through OpenCC; replace them before conversion.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    with _converter_lock:
+        simplified = _opencc().convert(text)
+    if simplified != text:
+        for regional, mainland in _variants():
+            simplified = simplified.replace(regional, mainland)
+    return simplified.lower()
+
+
+def normalise(text: str) -> NormalisedText:
+    """Normalise one line; see the module docstring for the steps."""
+    clean = to_simplified(text)
+    noise = _noise_words()
+    if noise is not None:
+        clean = noise.sub(" ", clean)
+    for pattern in _NOISE_PATTERNS:
+        clean = pattern.sub(" ", clean)
+    clean = _BRACKETS.sub(" ", clean)
+    clean = _SPACES.sub(" ", clean).strip()
+    return NormalisedText(original=text, text=clean)
