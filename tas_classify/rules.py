@@ -34,6 +34,7 @@ class Rule:
     weight: float
     patterns: tuple[str, ...]
     unless: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
     field: str | None = None
 
 
@@ -73,17 +74,32 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
         raise RulesFileError(f"{path}: cannot read rules file: {exc}") from exc
     valid_codes = set(taxonomy.codes())
     kpo_fields = {f.key for f in taxonomy.get("KPO-01").fields}
+    sets = {str(k): [str(p) for p in v] for k, v in table.get("sets", {}).items()}
     rules: list[Rule] = []
     seen: set[str] = set()
     for i, raw in enumerate(table.get("rule", []), start=1):
         where = f"{path}: rule #{i} ({raw.get('name', 'unnamed')})"
+
+        def expand(key: str, where: str = where) -> tuple[str, ...]:
+            out: list[str] = []
+            for p in raw.get(key, ()):
+                p = str(p)
+                if p.startswith("@"):
+                    if p[1:] not in sets:
+                        raise RulesFileError(f"{where}: {key} names unknown set {p!r}")
+                    out.extend(sets[p[1:]])
+                else:
+                    out.append(p)
+            return tuple(out)
+
         try:
             rule = Rule(
                 name=str(raw["name"]),
                 code=str(raw["code"]),
                 weight=float(raw["weight"]),
-                patterns=tuple(str(p) for p in raw["patterns"]),
-                unless=tuple(str(p) for p in raw.get("unless", ())),
+                patterns=expand("patterns"),
+                unless=expand("unless"),
+                requires=expand("requires"),
                 field=raw.get("field"),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -119,12 +135,13 @@ class RuleMatcher:
         self.codes = tuple(codes)
         self._code_index = {c: i for i, c in enumerate(self.codes)}
         self._automaton = ahocorasick.Automaton()
-        keys: dict[str, list[tuple[int, bool, str]]] = {}
+        keys: dict[str, list[tuple[int, str, str]]] = {}
         for r_index, rule in enumerate(self.rules):
-            for is_unless, patterns in ((False, rule.patterns), (True, rule.unless)):
+            for role, patterns in (("match", rule.patterns), ("unless", rule.unless),
+                                   ("requires", rule.requires)):
                 for pattern in patterns:
                     key = to_simplified(pattern).strip()
-                    keys.setdefault(key, []).append((r_index, is_unless, pattern))
+                    keys.setdefault(key, []).append((r_index, role, pattern))
         for key, entries in keys.items():
             self._automaton.add_word(key, (key, tuple(entries)))
         if keys:
@@ -137,15 +154,18 @@ class RuleMatcher:
             return []
         first_pattern: dict[int, str] = {}
         silenced: set[int] = set()
+        satisfied: set[int] = set()
         for end, (key, entries) in self._automaton.iter(text):
             start = end - len(key) + 1
             if _is_word_char(key[0]) and start > 0 and _is_word_char(text[start - 1]):
                 continue
             if _is_word_char(key[-1]) and end + 1 < len(text) and _is_word_char(text[end + 1]):
                 continue
-            for r_index, is_unless, pattern in entries:
-                if is_unless:
+            for r_index, role, pattern in entries:
+                if role == "unless":
                     silenced.add(r_index)
+                elif role == "requires":
+                    satisfied.add(r_index)
                 else:
                     first_pattern.setdefault(r_index, pattern)
         return [
@@ -157,7 +177,7 @@ class RuleMatcher:
                 field=self.rules[i].field,
             )
             for i in sorted(first_pattern)
-            if i not in silenced
+            if i not in silenced and (not self.rules[i].requires or i in satisfied)
         ]
 
     def scores(self, matches: Sequence[RuleMatch]) -> np.ndarray:

@@ -25,9 +25,9 @@ _NOISE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
     for p in (
         # contract / order / invoice numbers: HT-2024-0381, PO#4500012, No.12, SOW #3, 合同号:AB12
-        r"(?:no\.?|sow|po|wo|inv|ht|contract|合同|订单|编号|发票)\s*[#:：\-]?\s*[a-z]*[-_/]?\d[\w\-/]*",
-        r"\b[a-z]{1,6}[-_/]?\d{2,}[\w\-/]*",
-        r"[#№]\s*\d[\w\-/]*",
+        r"(?:no\.?|sow|po|wo|inv|ht|contract|合同|订单|编号|发票)\s*[#:：\-]?\s*[a-z]*[-_/]?\d[a-z0-9_\-/]*",
+        r"(?<![a-z0-9])[a-z]{1,6}[-_/]\d{2,}[a-z0-9_\-/]*|(?<![a-z0-9])[a-z]{1,6}\d{3,}[a-z0-9_\-/]*",
+        r"[#№]\s*\d[a-z0-9_\-/]*",
         # amounts: ¥386,000.00  $12k  38.6万元  120,000 元  usd 5,000
         r"(?:[¥$€£]|rmb|cny|usd|eur|jpy|hkd)\s*-?\d[\d,]*(?:\.\d+)?\s*(?:k|m|万|亿)?",
         r"-?\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|万|rmb|cny|usd|美元|欧元|日元|港币)",
