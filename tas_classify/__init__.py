@@ -1,5 +1,25 @@
-"""tas_classify: which 技术先进型服务 (Annex 1) category a contract line belongs to, or none."""
+"""tas_classify: which 技术先进型服务 (Annex 1) category a contract line belongs to, or none.
+
+>>> import tas_classify
+>>> tas_classify.classify("为某银行提供核心系统定制开发").code
+'ITO-01'
+"""
 
 from tas_classify._version import __version__
+from tas_classify.api import classify, classify_batch, default_model
+from tas_classify.estimator import TasClassifier
+from tas_classify.results import Candidate, Evidence, FeatureWeight, Result
+from tas_classify.rules import RuleMatch
 
-__all__ = ["__version__"]
+__all__ = [
+    "Candidate",
+    "Evidence",
+    "FeatureWeight",
+    "Result",
+    "RuleMatch",
+    "TasClassifier",
+    "__version__",
+    "classify",
+    "classify_batch",
+    "default_model",
+]

@@ -215,10 +215,13 @@ class TasClassifier:
                 allowed: np.ndarray | None) -> Result:
         flags: list[str] = []
         if allowed is not None and not allowed.all():
+            # Under a track, a service of the other track is not in this enterprise's scope:
+            # its probability goes to NONE.
             if not allowed[int(p.argmax())]:
                 flags.append("track_filtered")
+            outside = float(p[~allowed].sum())
             p = np.where(allowed, p, 0.0)
-            p = p / p.sum()
+            p[self.classes_ == taxonomy.NONE] += outside
         fired = tuple(m for m in matches if allowed is None or m.code in set(self.classes_[allowed]))
         if not norm.text or (n_features == 0 and not matches):
             flags.insert(0, "empty" if not norm.text else "no_evidence")
@@ -234,7 +237,8 @@ class TasClassifier:
             for j in order[1:4] if p[j] >= 0.01
         )
         runner_up = float(p[order[1]]) if len(order) > 1 else 0.0
-        needs_review = bool(p[best] < self.review_threshold or p[best] - runner_up < self.review_margin)
+        needs_review = bool(p[best] < self.review_threshold or p[best] - runner_up < self.review_margin
+                            or flags)
         kpo_fields: tuple[str, ...] = ()
         if code == "KPO-01":
             names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}

@@ -51,7 +51,8 @@ class Evidence:
         if self.rules:
             parts.append("rules: " + ", ".join(f"{r.rule}({r.pattern})" for r in self.rules))
         if self.features:
-            parts.append("words: " + " ".join(f.feature[2:] for f in self.features))
+            words = dict.fromkeys(f.feature[2:] for f in self.features)
+            parts.append("words: " + " ".join(words))
         if self.kpo_fields:
             parts.append("KPO fields: " + "、".join(self.kpo_fields))
         return "; ".join(parts)

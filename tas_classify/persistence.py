@@ -1,0 +1,148 @@
+"""Model files that cannot run code when loaded.
+
+A model is a folder: ``model.json`` (format version, versions, parameters, label set, vocabulary,
+ensemble scales, hashes, training metrics), the arrays as plain ``.npy`` files read with
+``allow_pickle=False``, and the rules and dictionary files it was trained with. No pickle, no
+joblib: loading only parses JSON, TOML, text and numeric arrays. Every file's SHA-256 is recorded
+and checked, so an altered or truncated model fails with a message naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tas_classify import taxonomy
+from tas_classify._version import __version__
+from tas_classify.features import TfidfVocabulary
+
+FORMAT = "tas_classify-model"
+FORMAT_VERSION = 1
+_ARRAYS = ("idf", "coef", "intercept")
+
+
+class ModelFileError(ValueError):
+    """A model folder that is missing, altered, or from an incompatible version."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def save(clf: Any, path: str | Path, metrics: dict[str, Any] | None = None,
+         data_sha256: str = "") -> Path:
+    """Write a fitted ``TasClassifier`` to the folder ``path`` (created or overwritten)."""
+    clf._check_fitted()
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    arrays = {"idf": clf.vocabulary_.idf, "coef": clf.coef_, "intercept": clf.intercept_}
+    for name, array in arrays.items():
+        np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    shutil.copyfile(clf._rules_path(), out / "rules.toml")
+    dict_names = []
+    for i, p in enumerate(clf.user_dict):
+        name = f"user_dict_{i}.txt"
+        shutil.copyfile(p, out / name)
+        dict_names.append(name)
+    files = [f"{n}.npy" for n in _ARRAYS] + ["rules.toml", *dict_names]
+    try:
+        import sklearn
+
+        sklearn_version = sklearn.__version__
+    except ImportError:  # pragma: no cover
+        sklearn_version = ""
+    params = clf.get_params()
+    params.pop("rules")
+    params.pop("user_dict")
+    params["char_ngrams"] = list(params["char_ngrams"])
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "sklearn_version": sklearn_version,
+        "params": params,
+        "classes": [str(c) for c in clf.classes_],
+        "taxonomy_sha256": taxonomy.taxonomy_hash(),
+        "training_data_sha256": data_sha256,
+        "text_scale": clf.text_scale_,
+        "rule_scale": clf.rule_scale_,
+        "user_dicts": dict_names,
+        "metrics": metrics or {},
+        "files": {name: _sha256(out / name) for name in files},
+        "terms": clf.vocabulary_.terms,
+    }
+    (out / "model.json").write_text(
+        json.dumps(meta, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
+    )
+    return out
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """``model.json`` of a model folder, checked for format and version (vocabulary left out)."""
+    meta = _read_meta(Path(path))
+    return {k: v for k, v in meta.items() if k != "terms"}
+
+
+def _read_meta(folder: Path) -> dict[str, Any]:
+    meta_path = folder / "model.json"
+    if not meta_path.is_file():
+        raise ModelFileError(f"{folder}: not a tas_classify model folder (no model.json)")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{meta_path}: not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{meta_path}: not a tas_classify model file")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{meta_path}: model format version {meta.get('format_version')} is not supported "
+            f"by tas_classify {__version__} (reads version {FORMAT_VERSION}); retrain the model"
+        )
+    return meta
+
+
+def load(path: str | Path) -> Any:
+    """Load a model folder written by :func:`save` into a fitted ``TasClassifier``."""
+    from tas_classify.estimator import TasClassifier
+
+    folder = Path(path)
+    meta = _read_meta(folder)
+    for name, digest in meta["files"].items():
+        file = folder / name
+        if not file.is_file():
+            raise ModelFileError(f"{file}: missing from the model folder")
+        if _sha256(file) != digest:
+            raise ModelFileError(f"{file}: checksum mismatch, the file was altered or damaged")
+    unknown = sorted(set(meta["classes"]) - set(taxonomy.codes()))
+    if unknown:
+        raise ModelFileError(f"{folder}: model uses codes {unknown} unknown to this taxonomy")
+    try:
+        arrays = {n: np.load(folder / f"{n}.npy", allow_pickle=False) for n in _ARRAYS}
+    except ValueError as exc:
+        raise ModelFileError(f"{folder}: arrays must be plain numeric data ({exc})") from exc
+    for name, array in arrays.items():
+        if array.dtype.kind not in "fi":
+            raise ModelFileError(f"{folder / (name + '.npy')}: not a numeric array")
+    params = dict(meta["params"])
+    params["char_ngrams"] = tuple(params["char_ngrams"])
+    clf = TasClassifier(
+        **params,
+        rules=folder / "rules.toml",
+        user_dict=tuple(folder / n for n in meta["user_dicts"]),
+    )
+    clf.classes_ = np.array(meta["classes"])
+    clf._build_components()
+    clf.vocabulary_ = TfidfVocabulary(meta["terms"], arrays["idf"])
+    clf.coef_ = arrays["coef"]
+    clf.intercept_ = arrays["intercept"]
+    clf.text_scale_ = float(meta["text_scale"])
+    clf.rule_scale_ = float(meta["rule_scale"])
+    clf.metadata_ = {k: v for k, v in meta.items() if k != "terms"}
+    if len(clf.vocabulary_.terms) != clf.coef_.shape[0] or clf.coef_.shape[1] != len(clf.classes_):
+        raise ModelFileError(f"{folder}: array shapes do not match the vocabulary and classes")
+    return clf
