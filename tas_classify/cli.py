@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 a data error (bad file, unknown label, damaged model), 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -153,9 +152,6 @@ def train_cmd(corpus: tuple[str, ...], output: str, cv: int, seed: int, rules: s
     from tas_classify.rules import RulesFileError
 
     data = _read(corpus)
-    digest = hashlib.sha256(
-        "\n".join(f"{t}\t{lab}" for t, lab in zip(data.texts, data.labels)).encode("utf-8")
-    ).hexdigest()
     clf = TasClassifier(cv=cv, random_state=seed, rules=rules, user_dict=user_dict)
     click.echo(f"training on {len(data.texts)} lines ({cv}-fold calibration) …", err=True)
     try:
@@ -169,5 +165,5 @@ def train_cmd(corpus: tuple[str, ...], output: str, cv: int, seed: int, rules: s
         report = _report(clf, _read(eval_paths))
         metrics["eval"] = {k: v for k, v in report.to_dict().items() if k != "confusion"}
         _print_report(report)
-    save(clf, output, metrics=metrics, data_sha256=digest)
+    save(clf, output, metrics=metrics, data_sha256=data.digest())
     click.echo(f"model written to {Path(output)}", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,11 @@ class LabeledLines:
     labels: tuple[str, ...]
     accept: tuple[frozenset[str], ...]
     sources: tuple[str, ...]
+
+    def digest(self) -> str:
+        """SHA-256 of the (text, label) pairs, recorded in models trained on them."""
+        joined = "\n".join(f"{t}\t{lab}" for t, lab in zip(self.texts, self.labels))
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
 def _files(paths: Iterable[str | Path]) -> list[Path]:
