@@ -193,7 +193,8 @@ class TasClassifier:
 
     def predict(self, X: Iterable[str]) -> np.ndarray:
         """The most probable code of each line."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
     def score(self, X: Iterable[str], y: Iterable[str]) -> float:
         """Accuracy of ``predict`` against ``y``."""
@@ -202,6 +203,7 @@ class TasClassifier:
     def classify(self, texts: Iterable[str], track: str | None = None) -> list[Result]:
         """Full results (code, confidence, alternatives, evidence, review flag), same order."""
         texts = _check_texts(texts)
+        self._check_fitted()
         allowed = np.isin(self.classes_, taxonomy.codes_for_track(track)) if texts else None
         normalised, proba, matches, rows, n_features = self._analyse(texts)
         return [

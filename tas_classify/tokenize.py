@@ -38,7 +38,8 @@ class WordTokenizer:
                     jieba.default_logger.setLevel(logging.WARNING)
                     try:
                         for path in self._user_dicts:
-                            tokenizer.load_userdict(str(path))
+                            with open(path, "rb") as fh:
+                                tokenizer.load_userdict(fh)
                     finally:
                         jieba.default_logger.setLevel(level)
                     self._jieba = tokenizer

@@ -1,0 +1,46 @@
+from collections import Counter
+
+import pytest
+
+from tas_classify import taxonomy
+from tas_classify._resources import data_path
+from tas_classify.corpus import CorpusError, read_labeled
+from tas_classify.text import normalise
+
+
+def test_corpus_v1_size(corpus):
+    counts = Counter(corpus.labels)
+    assert set(counts) == set(taxonomy.codes())
+    assert all(n >= 80 for code, n in counts.items() if code != "NONE")
+    assert counts["NONE"] >= 300 and len(corpus.texts) >= 1900
+    assert len(set(corpus.texts)) == len(corpus.texts)
+
+
+def test_eval_set_is_separate_and_consistent(corpus):
+    ev = read_labeled([data_path("eval")])
+    assert len(ev.texts) >= 400
+    assert all(label in acc for label, acc in zip(ev.labels, ev.accept))
+    normalised = {normalise(t).text for t in corpus.texts}
+    leaked = [t for t in ev.texts if normalise(t).text in normalised]
+    assert not leaked, f"eval lines must never be trained on: {leaked}"
+
+
+def test_errors_name_file_and_row(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\n软件开发,ITO-01\n服务器销售,GOODS\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"bad.csv, row 3: unknown code\(s\) \['GOODS'\]"):
+        read_labeled([bad])
+    nocol = tmp_path / "nocol.csv"
+    nocol.write_text("name,code\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="needs columns"):
+        read_labeled([nocol])
+    with pytest.raises(CorpusError, match="no such file"):
+        read_labeled([tmp_path / "missing.csv"])
+
+
+def test_accept_column_and_bom(tmp_path):
+    f = tmp_path / "e.csv"
+    f.write_text("\ufefftext,label,accept\n机房运维,ITO-05,ITO-05|TRD-01\n", encoding="utf-8")
+    data = read_labeled([tmp_path])
+    assert data.accept == (frozenset({"ITO-05", "TRD-01"}),)
+    assert len(data.digest()) == 64

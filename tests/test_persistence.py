@@ -1,0 +1,85 @@
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from tas_classify import TasClassifier
+from tas_classify.persistence import ModelFileError, load, read_metadata, save
+
+LINES = ["为某银行提供核心系统定制开发", "服务器销售", "IDC托管", "Dubbing of a TV series", ""]
+
+
+@pytest.fixture()
+def saved(small_model, tmp_path):
+    return save(small_model, tmp_path / "m", metrics={"cv_accuracy": 0.9}, data_sha256="abc")
+
+
+def test_roundtrip_predict_proba_identical(small_model, saved):
+    loaded = load(saved)
+    assert np.array_equal(loaded.predict_proba(LINES), small_model.predict_proba(LINES))
+    assert isinstance(loaded, TasClassifier)
+
+
+def test_metadata(saved):
+    meta = read_metadata(saved)
+    assert meta["format_version"] == 1 and meta["training_data_sha256"] == "abc"
+    assert meta["metrics"] == {"cv_accuracy": 0.9} and "NONE" in meta["classes"]
+    assert len(meta["taxonomy_sha256"]) == 64 and "terms" not in meta
+
+
+def test_altered_file_is_refused(saved):
+    coef = np.load(saved / "coef.npy")
+    np.save(saved / "coef.npy", coef * 2)
+    with pytest.raises(ModelFileError, match="coef.npy: checksum mismatch"):
+        load(saved)
+
+
+def test_missing_file_and_bad_version(saved):
+    meta = json.loads((saved / "model.json").read_text(encoding="utf-8"))
+    meta["format_version"] = 99
+    (saved / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="version 99 is not supported"):
+        load(saved)
+    (saved / "model.json").unlink()
+    with pytest.raises(ModelFileError, match="no model.json"):
+        load(saved)
+
+
+class _Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickles_never_run(saved, tmp_path):
+    marker = tmp_path / "pwned"
+    # a pickle where the model's metadata should be
+    (saved / "model.json").write_bytes(pickle.dumps(_Payload(str(marker))))
+    with pytest.raises(ModelFileError):
+        load(saved)
+    assert not marker.exists()
+
+
+def test_object_arrays_refused(small_model, tmp_path):
+    marker = tmp_path / "pwned"
+    folder = save(small_model, tmp_path / "m2")
+    obj = np.array([_Payload(str(marker))], dtype=object)
+    np.save(folder / "coef.npy", obj, allow_pickle=True)
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    import hashlib
+
+    meta["files"]["coef.npy"] = hashlib.sha256((folder / "coef.npy").read_bytes()).hexdigest()
+    (folder / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="plain numeric"):
+        load(folder)
+    assert not marker.exists()
+
+
+def test_save_is_byte_deterministic(small_model, tmp_path):
+    a = save(small_model, tmp_path / "a")
+    b = save(small_model, tmp_path / "b")
+    for f in sorted(p.name for p in a.iterdir()):
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
