@@ -33,8 +33,10 @@ def naive_sklearn(train, test_texts):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pipe = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None),
-                             LogisticRegression(max_iter=2000))
+        pipe = make_pipeline(
+            TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None),
+            LogisticRegression(max_iter=2000),
+        )
         pipe.fit(train.texts, train.labels)
     proba = pipe.predict_proba(test_texts)
     classes = pipe.classes_
@@ -53,8 +55,18 @@ def fasttext_peer(train, test_texts):
             fh.write(f"__label__{lab} {line(t)}\n")
         path = fh.name
     try:
-        model = fasttext.train_supervised(path, epoch=50, lr=0.5, wordNgrams=2, dim=100,
-                                          minn=1, maxn=3, seed=SEED, thread=1, verbose=0)
+        model = fasttext.train_supervised(
+            path,
+            epoch=50,
+            lr=0.5,
+            wordNgrams=2,
+            dim=100,
+            minn=1,
+            maxn=3,
+            seed=SEED,
+            thread=1,
+            verbose=0,
+        )
     finally:
         os.unlink(path)
     preds, confs = [], []
@@ -76,9 +88,11 @@ def main() -> int:
     train = read_labeled([data_path("corpus")])
     test = read_labeled([sys.argv[1]] if len(sys.argv) > 1 else [data_path("eval")])
     rows = []
-    for name, fn in [("tas_classify (shipped)", ours),
-                     ("TF-IDF(jieba.lcut) + LogisticRegression", naive_sklearn),
-                     ("fastText", fasttext_peer)]:
+    for name, fn in [
+        ("tas_classify (shipped)", ours),
+        ("TF-IDF(jieba.lcut) + LogisticRegression", naive_sklearn),
+        ("fastText", fasttext_peer),
+    ]:
         try:
             preds, confs = fn(train, test.texts)
         except ImportError as exc:
@@ -88,8 +102,10 @@ def main() -> int:
         rows.append((name, rep))
     print(f"{'model':42s} {'accuracy':>8s} {'macro-F1':>8s} {'in-F1':>7s} {'ECE':>6s}")
     for name, rep in rows:
-        print(f"{name:42s} {rep.accuracy:8.3f} {rep.macro_f1:8.3f} {rep.in_scope_f1:7.3f} "
-              f"{rep.ece:6.3f}")
+        print(
+            f"{name:42s} {rep.accuracy:8.3f} {rep.macro_f1:8.3f} {rep.in_scope_f1:7.3f} "
+            f"{rep.ece:6.3f}"
+        )
     return 0
 
 

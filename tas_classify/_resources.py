@@ -1,6 +1,7 @@
 """Locate the files the package ships: ``data/`` and ``models/``.
 
-In an installed wheel they live inside the package (``tas_classify/_data``, ``tas_classify/_models``,
+In an installed wheel they live inside the package (``tas_classify/_data``,
+``tas_classify/_models``,
 mapped there by ``pyproject.toml``); in a source checkout or an editable install they are read from
 the repository's top-level ``data/`` and ``models/``, so there is one copy to edit.
 """

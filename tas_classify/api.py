@@ -42,7 +42,8 @@ def classify(text: str, track: str | None = None) -> Result:
 def classify_batch(texts: Iterable[str], track: str | None = None) -> list[Result]:
     """Classify many lines; one result per line, in the same order.
 
-    >>> [r.code for r in classify_batch(["IDC机柜托管费", "Offshore dubbing of a Chinese TV drama into Spanish"])]
+    >>> lines = ["IDC机柜托管费", "Offshore dubbing of a Chinese TV drama into Spanish"]
+    >>> [r.code for r in classify_batch(lines)]
     ['ITO-06', 'TRD-07']
     """
     return default_model().classify(texts, track=track)

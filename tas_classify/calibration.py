@@ -40,6 +40,11 @@ def fit_combiner(z: np.ndarray, r: np.ndarray, y: np.ndarray) -> tuple[float, fl
         grad_b = float(np.mean((p * r).sum(axis=1) - r[rows, y]))
         return nll, np.array([grad_a, grad_b])
 
-    res = minimize(loss, x0=np.array([1.0, 0.5]), jac=True, method="L-BFGS-B",
-                   bounds=[(1e-3, 100.0), (0.0, 10.0)])
+    res = minimize(
+        loss,
+        x0=np.array([1.0, 0.5]),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(1e-3, 100.0), (0.0, 10.0)],
+    )
     return float(res.x[0]), float(res.x[1])

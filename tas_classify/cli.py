@@ -43,9 +43,15 @@ def main() -> None:
 @click.argument("texts", nargs=-1)
 @click.option("--track", type=TRACK, default=None, help="Only this track's codes (and NONE).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--model", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Model folder (default: the shipped model).")
-def classify_cmd(texts: tuple[str, ...], track: str | None, as_json: bool, model: str | None) -> None:
+@click.option(
+    "--model",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Model folder (default: the shipped model).",
+)
+def classify_cmd(
+    texts: tuple[str, ...], track: str | None, as_json: bool, model: str | None
+) -> None:
     """Classify TEXTS, or each line of standard input when none are given.
 
     \b
@@ -95,8 +101,13 @@ def _report(clf: Any, data: Any) -> Any:
     from tas_classify.evaluation import evaluate
 
     results = clf.classify(list(data.texts))
-    return evaluate([r.code for r in results], [r.confidence for r in results], data.labels,
-                    data.accept, taxonomy.codes())
+    return evaluate(
+        [r.code for r in results],
+        [r.confidence for r in results],
+        data.labels,
+        data.accept,
+        taxonomy.codes(),
+    )
 
 
 def _print_report(report: Any) -> None:
@@ -108,8 +119,11 @@ def _print_report(report: Any) -> None:
     click.echo("\nrecall per code")
     for code, value in report.recall.items():
         click.echo(f"  {code:7s} {value:.3f}")
-    codes = [c for c in taxonomy.codes() if c in report.confusion or any(
-        c in row for row in report.confusion.values())]
+    codes = [
+        c
+        for c in taxonomy.codes()
+        if c in report.confusion or any(c in row for row in report.confusion.values())
+    ]
     click.echo("\nconfusion matrix (rows: true, columns: predicted)")
     click.echo("        " + " ".join(f"{c[:3]}{c[-2:]:>3}" for c in codes))
     for t in codes:
@@ -119,8 +133,12 @@ def _print_report(report: Any) -> None:
 
 @main.command("evaluate")
 @click.argument("labeled", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--model", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Model folder (default: the shipped model).")
+@click.option(
+    "--model",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Model folder (default: the shipped model).",
+)
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 def evaluate_cmd(labeled: tuple[str, ...], model: str | None, as_json: bool) -> None:
     """Score a model on LABELED CSV files or folders (columns text,label[,accept])."""
@@ -133,19 +151,49 @@ def evaluate_cmd(labeled: tuple[str, ...], model: str | None, as_json: bool) -> 
 
 @main.command("train")
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="Folder to write the model to.")
-@click.option("--cv", default=5, show_default=True, type=click.IntRange(2, 20),
-              help="Folds for the out-of-fold calibration.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the model to.",
+)
+@click.option(
+    "--cv",
+    default=5,
+    show_default=True,
+    type=click.IntRange(2, 20),
+    help="Folds for the out-of-fold calibration.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("--rules", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Rules TOML file (default: the shipped data/rules.toml).")
-@click.option("--user-dict", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra jieba dictionary file (repeatable).")
-@click.option("--eval", "eval_paths", multiple=True, type=click.Path(exists=True),
-              help="Labeled lines to evaluate on and record in the model card (repeatable).")
-def train_cmd(corpus: tuple[str, ...], output: str, cv: int, seed: int, rules: str | None,
-              user_dict: tuple[str, ...], eval_paths: tuple[str, ...]) -> None:
+@click.option(
+    "--rules",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Rules TOML file (default: the shipped data/rules.toml).",
+)
+@click.option(
+    "--user-dict",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra jieba dictionary file (repeatable).",
+)
+@click.option(
+    "--eval",
+    "eval_paths",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="Labeled lines to evaluate on and record in the model card (repeatable).",
+)
+def train_cmd(
+    corpus: tuple[str, ...],
+    output: str,
+    cv: int,
+    seed: int,
+    rules: str | None,
+    user_dict: tuple[str, ...],
+    eval_paths: tuple[str, ...],
+) -> None:
     """Train a model on CORPUS CSV files or folders (columns text,label) and write it to -o."""
     from tas_classify.estimator import TasClassifier
     from tas_classify.persistence import save
@@ -158,8 +206,10 @@ def train_cmd(corpus: tuple[str, ...], output: str, cv: int, seed: int, rules: s
         clf.fit(data.texts, data.labels)
     except (ValueError, RulesFileError) as exc:
         raise DataError(str(exc)) from exc
-    metrics: dict[str, Any] = {"training_lines": len(data.texts),
-                               "cv_accuracy": round(clf.oof_accuracy_, 4)}
+    metrics: dict[str, Any] = {
+        "training_lines": len(data.texts),
+        "cv_accuracy": round(clf.oof_accuracy_, 4),
+    }
     click.echo(f"cross-validated accuracy  {clf.oof_accuracy_:.3f}")
     if eval_paths:
         report = _report(clf, _read(eval_paths))

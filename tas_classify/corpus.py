@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +46,7 @@ def _files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def read_labeled(paths: Iterable[str | Path]) -> LabeledLines:
-    """Read every labeled CSV in ``paths`` (files or folders), checking codes against the taxonomy."""
+    """Read every labeled CSV in ``paths`` (files or folders); codes are checked."""
     valid = set(taxonomy.codes())
     texts: list[str] = []
     labels: list[str] = []

@@ -52,6 +52,9 @@ class TasClassifier:
     review_margin : results whose runner-up is closer than this need review.
     """
 
+    #: ``model.json`` of a loaded model (versions, hashes, training metrics).
+    metadata_: dict[str, Any]
+
     def __init__(
         self,
         *,
@@ -103,13 +106,17 @@ class TasClassifier:
 
     def _build_components(self) -> None:
         self.tokenizer_ = WordTokenizer(tuple(Path(p) for p in self.user_dict))
-        self.rule_matcher_ = RuleMatcher(load_rules(self._rules_path()), self.classes_)
+        self.rule_matcher_ = RuleMatcher(
+            load_rules(self._rules_path()), [str(c) for c in self.classes_]
+        )
         self._lock = threading.Lock()
 
     def _features(self, normalised: Sequence[NormalisedText]) -> list[list[str]]:
         return [line_features(n.text, self.tokenizer_, self.char_ngrams) for n in normalised]
 
-    def _rule_votes(self, normalised: Sequence[NormalisedText]) -> tuple[list[list[RuleMatch]], np.ndarray]:
+    def _rule_votes(
+        self, normalised: Sequence[NormalisedText]
+    ) -> tuple[list[list[RuleMatch]], np.ndarray]:
         matches = [self.rule_matcher_.match(n.text) for n in normalised]
         votes = np.array([self.rule_matcher_.scores(m) for m in matches]).reshape(len(matches), -1)
         return matches, votes
@@ -126,7 +133,9 @@ class TasClassifier:
             raise ValueError(f"X has {len(texts)} lines but y has {len(labels)} labels")
         unknown = sorted(set(labels) - set(taxonomy.codes()))
         if unknown:
-            raise ValueError(f"unknown labels {unknown}; valid codes: {', '.join(taxonomy.codes())}")
+            raise ValueError(
+                f"unknown labels {unknown}; valid codes: {', '.join(taxonomy.codes())}"
+            )
         self.classes_ = np.array([c for c in taxonomy.codes() if c in set(labels)])
         if len(self.classes_) < 2:
             raise ValueError("need lines of at least two different codes to fit")
@@ -175,9 +184,9 @@ class TasClassifier:
         if not hasattr(self, "coef_"):
             raise RuntimeError("this TasClassifier is not fitted yet; call fit() or load a model")
 
-    def _analyse(self, texts: Sequence[str]) -> tuple[
-        list[NormalisedText], np.ndarray, list[list[RuleMatch]], Any, np.ndarray
-    ]:
+    def _analyse(
+        self, texts: Sequence[str]
+    ) -> tuple[list[NormalisedText], np.ndarray, list[list[RuleMatch]], Any, np.ndarray]:
         """Normalised texts, probabilities, rule matches, feature rows and their feature counts."""
         self._check_fitted()
         normalised = [normalise(t) for t in texts]
@@ -207,14 +216,32 @@ class TasClassifier:
         allowed = np.isin(self.classes_, taxonomy.codes_for_track(track)) if texts else None
         normalised, proba, matches, rows, n_features = self._analyse(texts)
         return [
-            self._result(texts[i], track, normalised[i], proba[i], matches[i], rows, i,
-                         int(n_features[i]), allowed)
+            self._result(
+                texts[i],
+                track,
+                normalised[i],
+                proba[i],
+                matches[i],
+                rows,
+                i,
+                int(n_features[i]),
+                allowed,
+            )
             for i in range(len(texts))
         ]
 
-    def _result(self, text: str, track: str | None, norm: NormalisedText, p: np.ndarray,
-                matches: list[RuleMatch], rows: Any, i: int, n_features: int,
-                allowed: np.ndarray | None) -> Result:
+    def _result(
+        self,
+        text: str,
+        track: str | None,
+        norm: NormalisedText,
+        p: np.ndarray,
+        matches: list[RuleMatch],
+        rows: Any,
+        i: int,
+        n_features: int,
+        allowed: np.ndarray | None,
+    ) -> Result:
         flags: list[str] = []
         if allowed is not None and not allowed.all():
             # Under a track, a service of the other track is not in this enterprise's scope:
@@ -224,39 +251,65 @@ class TasClassifier:
             outside = float(p[~allowed].sum())
             p = np.where(allowed, p, 0.0)
             p[self.classes_ == taxonomy.NONE] += outside
-        fired = tuple(m for m in matches if allowed is None or m.code in set(self.classes_[allowed]))
+        fired = tuple(
+            m for m in matches if allowed is None or m.code in set(self.classes_[allowed])
+        )
         if not norm.text or (n_features == 0 and not matches):
             flags.insert(0, "empty" if not norm.text else "no_evidence")
             none = taxonomy.get(taxonomy.NONE)
-            return Result(text=text, code=none.code, name=none.name, confidence=0.0,
-                          alternatives=(), evidence=Evidence(rules=fired, features=()),
-                          needs_review=True, track=track, normalised=norm.text, flags=tuple(flags))
+            return Result(
+                text=text,
+                code=none.code,
+                name=none.name,
+                confidence=0.0,
+                alternatives=(),
+                evidence=Evidence(rules=fired, features=()),
+                needs_review=True,
+                track=track,
+                normalised=norm.text,
+                flags=tuple(flags),
+            )
         order = np.argsort(-p, kind="stable")
         best = int(order[0])
         code = str(self.classes_[best])
         alternatives = tuple(
             Candidate(str(self.classes_[j]), taxonomy.get(str(self.classes_[j])).name, float(p[j]))
-            for j in order[1:4] if p[j] >= 0.01
+            for j in order[1:4]
+            if p[j] >= 0.01
         )
         runner_up = float(p[order[1]]) if len(order) > 1 else 0.0
-        needs_review = bool(p[best] < self.review_threshold or p[best] - runner_up < self.review_margin
-                            or flags)
+        needs_review = bool(
+            p[best] < self.review_threshold or p[best] - runner_up < self.review_margin or flags
+        )
         kpo_fields: tuple[str, ...] = ()
         if code == "KPO-01":
             names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
             kpo_fields = tuple(dict.fromkeys(names[m.field] for m in fired if m.field))
-        evidence = Evidence(rules=fired, features=self._top_features(rows, i, best),
-                            kpo_fields=kpo_fields)
-        return Result(text=text, code=code, name=taxonomy.get(code).name, confidence=float(p[best]),
-                      alternatives=alternatives, evidence=evidence, needs_review=needs_review,
-                      track=track, normalised=norm.text, flags=tuple(flags))
+        evidence = Evidence(
+            rules=fired, features=self._top_features(rows, i, best), kpo_fields=kpo_fields
+        )
+        return Result(
+            text=text,
+            code=code,
+            name=taxonomy.get(code).name,
+            confidence=float(p[best]),
+            alternatives=alternatives,
+            evidence=evidence,
+            needs_review=needs_review,
+            track=track,
+            normalised=norm.text,
+            flags=tuple(flags),
+        )
 
-    def _top_features(self, rows: Any, i: int, column: int, k: int = 5) -> tuple[FeatureWeight, ...]:
+    def _top_features(
+        self, rows: Any, i: int, column: int, k: int = 5
+    ) -> tuple[FeatureWeight, ...]:
         lo, hi = rows.indptr[i], rows.indptr[i + 1]
         cols = rows.indices[lo:hi]
         contrib = rows.data[lo:hi] * self.coef_[cols, column]
         top = np.argsort(-contrib, kind="stable")[:k]
         return tuple(
             FeatureWeight(self.vocabulary_.terms[cols[j]], float(contrib[j]))
-            for j in top if contrib[j] > 0
+            for j in top
+            if contrib[j] > 0
         )

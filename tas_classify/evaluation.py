@@ -35,8 +35,9 @@ class Report:
         }
 
 
-def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bool],
-                               bins: int = 10) -> float:
+def expected_calibration_error(
+    confidence: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> float:
     """ECE: bin lines by confidence; weighted mean |accuracy − confidence| over the bins."""
     conf = np.asarray(confidence, dtype=float)
     hit = np.asarray(correct, dtype=float)
@@ -54,8 +55,13 @@ def _f1(tp: int, fp: int, fn: int) -> float:
     return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
 
 
-def evaluate(predicted: Sequence[str], confidence: Sequence[float], labels: Sequence[str],
-             accept: Sequence[frozenset[str]], codes: Sequence[str]) -> Report:
+def evaluate(
+    predicted: Sequence[str],
+    confidence: Sequence[float],
+    labels: Sequence[str],
+    accept: Sequence[frozenset[str]],
+    codes: Sequence[str],
+) -> Report:
     """Score predictions; a prediction inside a line's accepted codes counts as its label."""
     credited = [lab if p in acc else p for p, lab, acc in zip(predicted, labels, accept)]
     correct = [p in acc for p, acc in zip(predicted, accept)]

@@ -34,8 +34,9 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def save(clf: Any, path: str | Path, metrics: dict[str, Any] | None = None,
-         data_sha256: str = "") -> Path:
+def save(
+    clf: Any, path: str | Path, metrics: dict[str, Any] | None = None, data_sha256: str = ""
+) -> Path:
     """Write a fitted ``TasClassifier`` to the folder ``path`` (created or overwritten)."""
     clf._check_fitted()
     out = Path(path)

@@ -66,6 +66,20 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _expand(raw: dict, key: str, sets: dict[str, list[str]], where: str) -> tuple[str, ...]:
+    """Patterns of ``raw[key]`` with ``@set`` references replaced by the set's patterns."""
+    out: list[str] = []
+    for p in raw.get(key, ()):
+        p = str(p)
+        if p.startswith("@"):
+            if p[1:] not in sets:
+                raise RulesFileError(f"{where}: {key} names unknown set {p!r}")
+            out.extend(sets[p[1:]])
+        else:
+            out.append(p)
+    return tuple(out)
+
+
 def load_rules(path: Path) -> tuple[Rule, ...]:
     """Read and validate a rules file (TOML, one ``[[rule]]`` table per rule)."""
     try:
@@ -80,26 +94,14 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
     for i, raw in enumerate(table.get("rule", []), start=1):
         where = f"{path}: rule #{i} ({raw.get('name', 'unnamed')})"
 
-        def expand(key: str, where: str = where) -> tuple[str, ...]:
-            out: list[str] = []
-            for p in raw.get(key, ()):
-                p = str(p)
-                if p.startswith("@"):
-                    if p[1:] not in sets:
-                        raise RulesFileError(f"{where}: {key} names unknown set {p!r}")
-                    out.extend(sets[p[1:]])
-                else:
-                    out.append(p)
-            return tuple(out)
-
         try:
             rule = Rule(
                 name=str(raw["name"]),
                 code=str(raw["code"]),
                 weight=float(raw["weight"]),
-                patterns=expand("patterns"),
-                unless=expand("unless"),
-                requires=expand("requires"),
+                patterns=_expand(raw, "patterns", sets, where),
+                unless=_expand(raw, "unless", sets, where),
+                requires=_expand(raw, "requires", sets, where),
                 field=raw.get("field"),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -137,8 +139,11 @@ class RuleMatcher:
         self._automaton = ahocorasick.Automaton()
         keys: dict[str, list[tuple[int, str, str]]] = {}
         for r_index, rule in enumerate(self.rules):
-            for role, patterns in (("match", rule.patterns), ("unless", rule.unless),
-                                   ("requires", rule.requires)):
+            for role, patterns in (
+                ("match", rule.patterns),
+                ("unless", rule.unless),
+                ("requires", rule.requires),
+            ):
                 for pattern in patterns:
                     key = to_simplified(pattern).strip()
                     keys.setdefault(key, []).append((r_index, role, pattern))

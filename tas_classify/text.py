@@ -3,7 +3,8 @@
 Steps, in order: Unicode NFKC (full-width → half-width), Traditional → Simplified Chinese with
 OpenCC's character-level ``t2s`` profile and, for lines that were in Traditional characters, the
 regional terms of ``data/variants.txt`` (軟體 → 软件, 資料庫 → 数据库 …; OpenCC's phrase profiles
-are not used because they also rewrite mainland words, e.g. 核心 → 内核), lower case, then removal of ledger noise that says nothing about the service: contract and order
+are not used because they also rewrite mainland words, e.g. 核心 → 内核), lower case, then
+removal of ledger noise that says nothing about the service: contract and order
 numbers, amounts and currencies, dates and quarters, phase markers (一期/二期, Phase 2), bracket
 characters, invoice-prefix asterisks and the words listed in ``data/noise_words.txt``.
 """

@@ -80,8 +80,21 @@ def test_never_raises_on_any_str(text):
 
 
 @settings(deadline=None, max_examples=80)
-@given(st.sampled_from(["软件开发", "IDC托管", "数据标注", "呼叫中心", "专利许可境外", "中医培训",
-                        "服务器", "工业设计"]), st.text(max_size=20))
+@given(
+    st.sampled_from(
+        [
+            "软件开发",
+            "IDC托管",
+            "数据标注",
+            "呼叫中心",
+            "专利许可境外",
+            "中医培训",
+            "服务器",
+            "工业设计",
+        ]
+    ),
+    st.text(max_size=20),
+)
 def test_tracks_are_respected(seed, noise):
     text = seed + noise
     assert classify(text, track="outsourcing").code in OUTSOURCING

@@ -58,7 +58,9 @@ def test_data_error_exit_1(run, tmp_path):
 
 def test_evaluate_json(run, tmp_path):
     f = tmp_path / "e.csv"
-    f.write_text("text,label,accept\n软件定制开发,ITO-01,ITO-01\n服务器销售,NONE,NONE\n", encoding="utf-8")
+    f.write_text(
+        "text,label,accept\n软件定制开发,ITO-01,ITO-01\n服务器销售,NONE,NONE\n", encoding="utf-8"
+    )
     res = run("evaluate", "--json", str(f))
     assert res.exit_code == 0
     assert json.loads(res.output)["accuracy"] == 1.0
@@ -85,9 +87,19 @@ def test_train_then_evaluate(run, tmp_path, small_corpus):
 def test_installed_entry_point():
     exe = shutil.which("tas-classify")
     assert exe, "the tas-classify console script is not installed"
-    out = subprocess.run([exe, "classify", "--json", "呼叫中心外包服务"], capture_output=True,
-                         text=True, check=True, timeout=120)
+    out = subprocess.run(
+        [exe, "classify", "--json", "呼叫中心外包服务"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     assert json.loads(out.stdout)["code"] == "BPO-03"
-    help_out = subprocess.run([sys.executable, "-m", "tas_classify", "--help"], capture_output=True,
-                              text=True, check=True, timeout=120)
+    help_out = subprocess.run(
+        [sys.executable, "-m", "tas_classify", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     assert "classify" in help_out.stdout

@@ -15,8 +15,12 @@ def test_ece_of_overconfident_model():
 
 def test_evaluate_credits_accepted_alternates():
     labels = ["ITO-05", "TRD-01", "NONE", "ITO-01"]
-    accept = [frozenset({"ITO-05", "TRD-01"}), frozenset({"TRD-01"}), frozenset({"NONE"}),
-              frozenset({"ITO-01"})]
+    accept = [
+        frozenset({"ITO-05", "TRD-01"}),
+        frozenset({"TRD-01"}),
+        frozenset({"NONE"}),
+        frozenset({"ITO-01"}),
+    ]
     predicted = ["TRD-01", "TRD-01", "ITO-01", "ITO-01"]
     report = evaluate(predicted, [0.9] * 4, labels, accept, ["ITO-01", "ITO-05", "TRD-01", "NONE"])
     assert report.accuracy == 0.75

@@ -17,7 +17,7 @@ def test_vocabulary_transform_is_l2_normalised_and_skips_unknown():
     assert vocab.terms == ["a", "b", "c"]
     rows = vocab.transform([["a", "b"], ["zzz"], ["c", "c", "c"]])
     assert rows.n_rows == 3
-    first = rows.data[rows.indptr[0]:rows.indptr[1]]
+    first = rows.data[rows.indptr[0] : rows.indptr[1]]
     assert np.isclose(np.linalg.norm(first), 1.0)
     assert rows.indptr[2] - rows.indptr[1] == 0  # unknown feature only: empty row
 

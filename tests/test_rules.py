@@ -71,8 +71,11 @@ def write(tmp_path, text):
 
 
 def test_sets_expand(tmp_path):
-    p = write(tmp_path, '[sets]\nx = ["甲", "乙"]\n[[rule]]\nname="r"\ncode="NONE"\nweight=1\n'
-                        'patterns=["@x", "丙"]\n')
+    p = write(
+        tmp_path,
+        '[sets]\nx = ["甲", "乙"]\n[[rule]]\nname="r"\ncode="NONE"\nweight=1\n'
+        'patterns=["@x", "丙"]\n',
+    )
     assert load_rules(p)[0].patterns == ("甲", "乙", "丙")
 
 

@@ -22,8 +22,13 @@ def test_model_is_built_from_current_data(corpus):
 def test_quality_on_eval():
     ev = read_labeled([data_path("eval")])
     results = default_model().classify(list(ev.texts))
-    report = evaluate([r.code for r in results], [r.confidence for r in results], ev.labels,
-                      ev.accept, taxonomy.codes())
+    report = evaluate(
+        [r.code for r in results],
+        [r.confidence for r in results],
+        ev.labels,
+        ev.accept,
+        taxonomy.codes(),
+    )
     assert report.accuracy >= 0.90
     assert report.in_scope_f1 >= 0.95
     assert report.ece <= 0.05

@@ -2,10 +2,28 @@ import pytest
 
 from tas_classify import taxonomy
 
-SPEC_CODES = (
-    "ITO-01 ITO-02 ITO-03 ITO-04 ITO-05 ITO-06 BPO-01 BPO-02 BPO-03 BPO-04 KPO-01 "
-    "TRD-01 TRD-02 TRD-03 TRD-04 TRD-05 TRD-06 TRD-07 TRD-08 NONE"
-).split()
+SPEC_CODES = [
+    "ITO-01",
+    "ITO-02",
+    "ITO-03",
+    "ITO-04",
+    "ITO-05",
+    "ITO-06",
+    "BPO-01",
+    "BPO-02",
+    "BPO-03",
+    "BPO-04",
+    "KPO-01",
+    "TRD-01",
+    "TRD-02",
+    "TRD-03",
+    "TRD-04",
+    "TRD-05",
+    "TRD-06",
+    "TRD-07",
+    "TRD-08",
+    "NONE",
+]
 
 
 def test_codes_are_spec_codes_in_order():
@@ -32,8 +50,14 @@ def test_category_fields(code, name, track):
 def test_kpo_has_eight_fields():
     fields = taxonomy.get("KPO-01").fields
     assert [f.name for f in fields] == [
-        "知识产权研究", "医药和生物技术研发和测试", "产品技术研发", "工业设计",
-        "分析学和数据挖掘", "动漫及网游设计研发", "教育课件研发", "工程设计",
+        "知识产权研究",
+        "医药和生物技术研发和测试",
+        "产品技术研发",
+        "工业设计",
+        "分析学和数据挖掘",
+        "动漫及网游设计研发",
+        "教育课件研发",
+        "工程设计",
     ]
 
 
