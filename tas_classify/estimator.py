@@ -9,7 +9,6 @@ imported by ``fit`` alone.
 from __future__ import annotations
 
 import inspect
-import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -109,7 +108,6 @@ class TasClassifier:
         self.rule_matcher_ = RuleMatcher(
             load_rules(self._rules_path()), [str(c) for c in self.classes_]
         )
-        self._lock = threading.Lock()
 
     def _features(self, normalised: Sequence[NormalisedText]) -> list[list[str]]:
         return [line_features(n.text, self.tokenizer_, self.char_ngrams) for n in normalised]
