@@ -211,22 +211,38 @@ class TasClassifier:
         """Full results (code, confidence, alternatives, evidence, review flag), same order."""
         texts = _check_texts(texts)
         self._check_fitted()
-        allowed = np.isin(self.classes_, taxonomy.codes_for_track(track)) if texts else None
+        allowed = set(taxonomy.codes_for_track(track))
         normalised, proba, matches, rows, n_features = self._analyse(texts)
+        filtered = np.zeros(len(texts), dtype=bool)
+        if track is not None:
+            proba, filtered = self._restrict_to_track(proba, allowed)
         return [
             self._result(
                 texts[i],
                 track,
                 normalised[i],
                 proba[i],
-                matches[i],
+                [m for m in matches[i] if m.code in allowed],
                 rows,
                 i,
-                int(n_features[i]),
-                allowed,
+                has_evidence=bool(n_features[i]) or bool(matches[i]),
+                filtered=bool(filtered[i]),
             )
             for i in range(len(texts))
         ]
+
+    def _restrict_to_track(
+        self, proba: np.ndarray, allowed: set[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Move the probability of codes outside the track to NONE: a service of the other
+        track is not in this enterprise's scope. Also says which lines' best code was outside."""
+        inside = np.isin(self.classes_, sorted(allowed))
+        filtered = ~inside[proba.argmax(axis=1)]
+        restricted = np.where(inside, proba, 0.0)
+        restricted[:, self.classes_ == taxonomy.NONE] += proba[:, ~inside].sum(
+            axis=1, keepdims=True
+        )
+        return restricted, filtered
 
     def _result(
         self,
@@ -234,25 +250,15 @@ class TasClassifier:
         track: str | None,
         norm: NormalisedText,
         p: np.ndarray,
-        matches: list[RuleMatch],
+        fired: list[RuleMatch],
         rows: Any,
         i: int,
-        n_features: int,
-        allowed: np.ndarray | None,
+        *,
+        has_evidence: bool,
+        filtered: bool,
     ) -> Result:
-        flags: list[str] = []
-        if allowed is not None and not allowed.all():
-            # Under a track, a service of the other track is not in this enterprise's scope:
-            # its probability goes to NONE.
-            if not allowed[int(p.argmax())]:
-                flags.append("track_filtered")
-            outside = float(p[~allowed].sum())
-            p = np.where(allowed, p, 0.0)
-            p[self.classes_ == taxonomy.NONE] += outside
-        fired = tuple(
-            m for m in matches if allowed is None or m.code in set(self.classes_[allowed])
-        )
-        if not norm.text or (n_features == 0 and not matches):
+        flags: list[str] = ["track_filtered"] if filtered else []
+        if not norm.text or not has_evidence:
             flags.insert(0, "empty" if not norm.text else "no_evidence")
             none = taxonomy.get(taxonomy.NONE)
             return Result(
@@ -261,7 +267,7 @@ class TasClassifier:
                 name=none.name,
                 confidence=0.0,
                 alternatives=(),
-                evidence=Evidence(rules=fired, features=()),
+                evidence=Evidence(rules=tuple(fired), features=()),
                 needs_review=True,
                 track=track,
                 normalised=norm.text,
@@ -284,7 +290,7 @@ class TasClassifier:
             names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
             kpo_fields = tuple(dict.fromkeys(names[m.field] for m in fired if m.field))
         evidence = Evidence(
-            rules=fired, features=self._top_features(rows, i, best), kpo_fields=kpo_fields
+            rules=tuple(fired), features=self._top_features(rows, i, best), kpo_fields=kpo_fields
         )
         return Result(
             text=text,
