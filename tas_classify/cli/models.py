@@ -1,100 +1,15 @@
-"""The ``tas-classify`` command line: thin verbs over the library.
-
-Exit codes: 0 success, 1 a data error (bad file, unknown label, damaged model), 2 a usage error.
-"""
+"""Verbs over models: ``train`` and ``evaluate``."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from tas_classify import taxonomy
-
-TRACK = click.Choice(["outsourcing", "trade"])
-
-
-class DataError(click.ClickException):
-    """A problem with the user's data; exit code 1."""
-
-    exit_code = 1
-
-
-def _load_model(model: str | None) -> Any:
-    from tas_classify.api import default_model
-    from tas_classify.persistence import ModelFileError, load
-
-    try:
-        return load(model) if model else default_model()
-    except ModelFileError as exc:
-        raise DataError(str(exc)) from exc
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="tas_classify")
-def main() -> None:
-    """Classify contract lines into the 技术先进型服务 (Annex 1) categories."""
-
-
-@main.command("classify")
-@click.argument("texts", nargs=-1)
-@click.option("--track", type=TRACK, default=None, help="Only this track's codes (and NONE).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option(
-    "--model",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="Model folder (default: the shipped model).",
-)
-def classify_cmd(
-    texts: tuple[str, ...], track: str | None, as_json: bool, model: str | None
-) -> None:
-    """Classify TEXTS, or each line of standard input when none are given.
-
-    \b
-    Example:
-      tas-classify classify "为某银行提供核心系统定制开发"
-      ITO-01  0.99  软件研发及开发服务  为某银行提供核心系统定制开发
-    """
-    lines = list(texts) if texts else [line.rstrip("\r\n") for line in sys.stdin]
-    clf = _load_model(model)
-    for result in clf.classify(lines, track=track):
-        if as_json:
-            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-            continue
-        review = "  [需复核 review]" if result.needs_review else ""
-        click.echo(f"{result.code}\t{result.confidence:.2f}\t{result.name}\t{result.text}{review}")
-        why = result.evidence.summary()
-        if why:
-            click.echo(f"\t  why: {why}")
-
-
-@main.command("taxonomy")
-@click.option("--json", "as_json", is_flag=True, help="The categories as a JSON list.")
-def taxonomy_cmd(as_json: bool) -> None:
-    """Print the label codes with their names, groups, tracks and scope text."""
-    cats = taxonomy.categories()
-    if as_json:
-        click.echo(json.dumps([c.to_dict() for c in cats], ensure_ascii=False, indent=2))
-        return
-    for c in cats:
-        where = " · ".join(p for p in (c.group, c.subgroup) if p)
-        click.echo(f"{c.code}\t{c.name}\t[{c.track or '-'}] {where}")
-        click.echo(f"\t{c.scope}")
-        for f in c.fields:
-            click.echo(f"\t  - {f.key}: {f.name}")
-
-
-def _read(paths: tuple[str, ...]) -> Any:
-    from tas_classify.corpus import CorpusError, read_labeled
-
-    try:
-        return read_labeled(paths)
-    except CorpusError as exc:
-        raise DataError(str(exc)) from exc
+from tas_classify.cli.common import MODEL_OPTION, DataError, load_model, read_labeled
 
 
 def _report(clf: Any, data: Any) -> Any:
@@ -131,25 +46,20 @@ def _print_report(report: Any) -> None:
         click.echo(f"{t:7s} " + " ".join(f"{row.get(p, 0):6d}" for p in codes))
 
 
-@main.command("evaluate")
+@click.command("evaluate")
 @click.argument("labeled", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option(
-    "--model",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="Model folder (default: the shipped model).",
-)
+@MODEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 def evaluate_cmd(labeled: tuple[str, ...], model: str | None, as_json: bool) -> None:
     """Score a model on LABELED CSV files or folders (columns text,label[,accept])."""
-    report = _report(_load_model(model), _read(labeled))
+    report = _report(load_model(model), read_labeled(labeled))
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
         _print_report(report)
 
 
-@main.command("train")
+@click.command("train")
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option(
     "-o",
@@ -199,7 +109,7 @@ def train_cmd(
     from tas_classify.persistence import save
     from tas_classify.rules import RulesFileError
 
-    data = _read(corpus)
+    data = read_labeled(corpus)
     clf = TasClassifier(cv=cv, random_state=seed, rules=rules, user_dict=user_dict)
     click.echo(f"training on {len(data.texts)} lines ({cv}-fold calibration) …", err=True)
     try:
@@ -212,7 +122,7 @@ def train_cmd(
     }
     click.echo(f"cross-validated accuracy  {clf.oof_accuracy_:.3f}")
     if eval_paths:
-        report = _report(clf, _read(eval_paths))
+        report = _report(clf, read_labeled(eval_paths))
         metrics["eval"] = {k: v for k, v in report.to_dict().items() if k != "confusion"}
         _print_report(report)
     save(clf, output, metrics=metrics, data_sha256=data.digest())

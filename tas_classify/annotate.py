@@ -1,0 +1,69 @@
+"""The columns ``batch``, ``report`` and ``classify_frame`` append to every row, and how a cell of
+any type becomes the text to classify."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from tas_classify.results import Result
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "tas_code",
+    "tas_name",
+    "tas_confidence",
+    "tas_needs_review",
+    "tas_alternatives",
+    "tas_evidence",
+)
+
+
+def cell_text(value: Any) -> str:
+    """The text of a cell: blank for None / NaN, numbers and dates written out, strings as they are.
+
+    >>> cell_text(None), cell_text(float("nan")), cell_text(12), cell_text("服务器销售")
+    ('', '', '12', '服务器销售')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    try:  # pandas' NA and NaT
+        if value != value:
+            return ""
+    except (TypeError, ValueError):
+        return ""
+    return str(value)
+
+
+def result_cells(result: Result, note: str = "") -> tuple[Any, ...]:
+    """The appended cells for one result, in :data:`RESULT_COLUMNS` order.
+
+    ``note`` is a problem with the row itself (for example undecodable bytes); it goes into the
+    evidence and makes the row need review.
+    """
+    alternatives = "; ".join(f"{a.code} {a.confidence:.2f}" for a in result.alternatives)
+    evidence = [result.evidence.summary()]
+    if result.flags:
+        evidence.append("flags: " + ", ".join(result.flags))
+    if note:
+        evidence.append(note)
+    return (
+        result.code,
+        result.name,
+        round(result.confidence, 4),
+        result.needs_review or bool(note),
+        alternatives,
+        "; ".join(e for e in evidence if e),
+    )
+
+
+def clashing_columns(columns: Sequence[str]) -> list[str]:
+    """Input columns the appended ones would duplicate (for example, a batch output fed back)."""
+    return [c for c in columns if c in RESULT_COLUMNS]

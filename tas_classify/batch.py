@@ -1,0 +1,111 @@
+"""Classifying every row of a table, streamed in chunks: each row comes out once, in order, with
+its original cells untouched and the :data:`~tas_classify.annotate.RESULT_COLUMNS` appended."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from tas_classify.annotate import cell_text, result_cells
+from tas_classify.parallel import ChunkClassifier
+from tas_classify.results import Result
+from tas_classify.tables import Table
+
+CHUNK_ROWS = 2000
+UNDECODABLE = "\ufffd"
+
+
+@dataclass
+class ClassifiedRow:
+    """One input row with its result; ``note`` is a problem with the row itself."""
+
+    number: int
+    cells: list[Any]
+    result: Result
+    note: str = ""
+
+    @property
+    def appended(self) -> tuple[Any, ...]:
+        return result_cells(self.result, self.note)
+
+    @property
+    def needs_review(self) -> bool:
+        return self.result.needs_review or bool(self.note)
+
+
+@dataclass
+class BatchSummary:
+    rows: int = 0
+    needs_review: int = 0
+    codes: Counter[str] = field(default_factory=Counter)
+    undecodable_rows: list[int] = field(default_factory=list)
+
+
+def _progress(total: int | None, quiet: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit=" rows",
+        file=sys.stderr,
+        disable=quiet or not sys.stderr.isatty(),
+        dynamic_ncols=True,
+    )
+
+
+def classify_rows(
+    table: Table,
+    text_index: int,
+    classifier: ChunkClassifier,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    quiet: bool = False,
+) -> Iterator[ClassifiedRow]:
+    """Every row of ``table`` with its result, in order; a progress bar on a terminal's stderr."""
+    note = f"row has bytes that are not valid {table.encoding}; check the encoding"
+
+    def chunks() -> Iterator[list[tuple[int, list[Any]]]]:
+        while chunk := list(islice(table.rows, chunk_rows)):
+            yield chunk
+
+    pending: list[list[tuple[int, list[Any]]]] = []
+
+    def texts() -> Iterator[list[str]]:
+        for chunk in chunks():
+            pending.append(chunk)
+            yield [cell_text(cells[text_index]) for _, cells in chunk]
+
+    with _progress(table.size_hint, quiet) as bar:
+        for results in classifier.map(texts()):
+            chunk = pending.pop(0)
+            for (number, cells), result in zip(chunk, results):
+                bad = table.encoding is not None and any(
+                    isinstance(c, str) and UNDECODABLE in c for c in cells
+                )
+                yield ClassifiedRow(number, cells, result, note if bad else "")
+            bar.update(len(chunk))
+
+
+def run_batch(
+    table: Table,
+    text_index: int,
+    classifier: ChunkClassifier,
+    writer: Any,
+    *,
+    quiet: bool = False,
+) -> BatchSummary:
+    """Classify ``table`` and write each row with its appended cells; needs-review rows are
+    highlighted where the format can show it."""
+    summary = BatchSummary()
+    for row in classify_rows(table, text_index, classifier, quiet=quiet):
+        writer.write([*row.cells, *row.appended], highlight=row.needs_review)
+        summary.rows += 1
+        summary.needs_review += row.needs_review
+        summary.codes[row.result.code] += 1
+        if row.note:
+            summary.undecodable_rows.append(row.number)
+    return summary

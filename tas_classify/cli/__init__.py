@@ -1,0 +1,22 @@
+"""The ``tas-classify`` command line: thin verbs over the library.
+
+Exit codes: 0 success, 1 a data error (bad file, unknown label, damaged model), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import click
+
+from tas_classify.cli.ledger import batch_cmd, report_cmd
+from tas_classify.cli.lines import classify_cmd, taxonomy_cmd
+from tas_classify.cli.models import evaluate_cmd, train_cmd
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tas_classify")
+def main() -> None:
+    """Classify contract lines into the 技术先进型服务 (Annex 1) categories."""
+
+
+for _command in (classify_cmd, batch_cmd, report_cmd, taxonomy_cmd, train_cmd, evaluate_cmd):
+    main.add_command(_command)

@@ -1,0 +1,44 @@
+"""What every verb shares: the data-error exception (exit code 1), option types, model loading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+TRACK = click.Choice(["outsourcing", "trade"])
+FORMAT = click.Choice(["csv", "tsv", "txt", "xlsx", "jsonl"])
+MODEL_OPTION = click.option(
+    "--model",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Model folder (default: the shipped model).",
+)
+
+
+class DataError(click.ClickException):
+    """A problem with the user's data; exit code 1."""
+
+    exit_code = 1
+
+
+def load_model(model: str | None) -> Any:
+    """The model in folder ``model``, or the shipped one; a damaged file is a DataError."""
+    from tas_classify.api import default_model
+    from tas_classify.persistence import ModelFileError, load
+
+    try:
+        return load(model) if model else default_model()
+    except ModelFileError as exc:
+        raise DataError(str(exc)) from exc
+
+
+def read_labeled(paths: tuple[str, ...]) -> Any:
+    """Labeled lines from files or folders; a bad file is a DataError."""
+    from tas_classify.corpus import CorpusError
+    from tas_classify.corpus import read_labeled as read
+
+    try:
+        return read(paths)
+    except CorpusError as exc:
+        raise DataError(str(exc)) from exc

@@ -1,0 +1,105 @@
+"""Ledger conventions read from ``data/columns.toml``: which column holds the text, which rows are
+totals, and what the offshore column's values mean."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tas_classify._resources import data_path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ColumnError(ValueError):
+    """A column that was asked for, or needed, is not in the file; the message lists the columns."""
+
+
+@dataclass(frozen=True)
+class Conventions:
+    text_headers: tuple[str, ...]
+    total_rows: frozenset[str]
+    offshore_yes: frozenset[str]
+    offshore_no: frozenset[str]
+
+
+def _key(value: str) -> str:
+    return "".join(value.split()).casefold()
+
+
+@lru_cache(maxsize=1)
+def conventions() -> Conventions:
+    """The shipped conventions, read once."""
+    with data_path("columns.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    return Conventions(
+        text_headers=tuple(raw["text"]),
+        total_rows=frozenset(_key(v) for v in raw["total_rows"]),
+        offshore_yes=frozenset(_key(v) for v in raw["offshore"]["yes"]),
+        offshore_no=frozenset(_key(v) for v in raw["offshore"]["no"]),
+    )
+
+
+def _listing(columns: Sequence[str]) -> str:
+    return ", ".join(f"'{c}'" for c in columns) or "(none)"
+
+
+def find_column(columns: Sequence[str], name: str, *, source: str, option: str) -> int:
+    """Index of the column called ``name`` (spaces and case ignored), or a ColumnError."""
+    wanted = _key(name)
+    for i, column in enumerate(columns):
+        if _key(column) == wanted:
+            return i
+    raise ColumnError(
+        f"{source}: no column '{name}' ({option}); the columns are: {_listing(columns)}"
+    )
+
+
+def choose_text_column(
+    columns: Sequence[str], requested: str | None, *, source: str
+) -> tuple[int, str]:
+    """The index of the text column and a sentence saying how it was chosen.
+
+    ``requested`` (``--column``) wins; otherwise the first usual header of ``columns.toml`` found.
+    With none found the choice is not guessed: a ColumnError lists the columns.
+    """
+    if requested is not None:
+        index = find_column(columns, requested, source=source, option="--column")
+        return index, f"text column '{columns[index]}'"
+    keys = [_key(c) for c in columns]
+    found = [keys.index(_key(h)) for h in conventions().text_headers if _key(h) in keys]
+    if not found:
+        raise ColumnError(
+            f"{source}: cannot tell which column holds the text to classify; "
+            f"pass --column NAME. The columns are: {_listing(columns)}"
+        )
+    index = found[0]
+    note = f"text column '{columns[index]}'"
+    others = [columns[i] for i in found[1:]]
+    if others:
+        note += f" (also found {_listing(others)}; choose another with --column)"
+    return index, note
+
+
+def is_total_row(text: str) -> bool:
+    """True for a subtotal / total line such as ``合计`` or ``本页小计``."""
+    return _key(text).strip(":：") in conventions().total_rows
+
+
+def parse_offshore(value: object) -> bool | None:
+    """``是`` / ``Y`` / ``true`` / ``1`` / ``境外`` → True, their opposites → False, else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    key = _key(str(value)) if value is not None else ""
+    if key in conventions().offshore_yes:
+        return True
+    if key in conventions().offshore_no:
+        return False
+    return None

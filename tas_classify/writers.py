@@ -1,0 +1,158 @@
+"""Writing tables row by row: ``.csv`` (UTF-8 with a BOM so that Excel opens it), ``.tsv``,
+``.xlsx`` (header frozen, rows that need review highlighted) and ``.jsonl``; ``-`` is standard
+output.
+
+A file is written under a temporary name in the same folder and renamed when complete, so an
+interrupted run never leaves a file that looks finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+REVIEW_FILL = "FFF2CC"  # pale amber, the usual "check this" colour in Chinese finance sheets
+
+
+class RowWriter(Protocol):
+    def write(self, cells: Sequence[Any], *, highlight: bool = False) -> None: ...
+
+
+def cell_str(value: Any) -> str:
+    """A cell as text: blank for None, ``true`` / ``false``, dates in ISO form, 12800.0 → 12800."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()
+    if isinstance(value, (date, datetime, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    return cell_str(value)
+
+
+class _DelimitedWriter:
+    def __init__(self, fh: IO[str], columns: Sequence[str], delimiter: str) -> None:
+        self._csv = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
+        self._csv.writerow(columns)
+
+    def write(self, cells: Sequence[Any], *, highlight: bool = False) -> None:
+        self._csv.writerow([cell_str(c) for c in cells])
+
+
+class _JsonlWriter:
+    def __init__(self, fh: IO[str], columns: Sequence[str]) -> None:
+        self._fh = fh
+        self._columns = list(columns)
+
+    def write(self, cells: Sequence[Any], *, highlight: bool = False) -> None:
+        obj = {k: _json_value(v) for k, v in zip(self._columns, cells)}
+        self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+class _XlsxWriter:
+    """A streaming (write-only) workbook: memory stays flat however many rows are written."""
+
+    def __init__(self, columns: Sequence[str], sheet: str) -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font, PatternFill
+
+        self.book = Workbook(write_only=True)
+        self._ws = self.book.create_sheet(sheet)
+        self._ws.freeze_panes = "A2"
+        self._cell = WriteOnlyCell
+        self._fill = PatternFill("solid", start_color=REVIEW_FILL, end_color=REVIEW_FILL)
+        header = []
+        for name in columns:
+            cell = WriteOnlyCell(self._ws, value=name)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        self._ws.append(header)
+
+    def write(self, cells: Sequence[Any], *, highlight: bool = False) -> None:
+        values = [_xlsx_value(v) for v in cells]
+        if not highlight:
+            self._ws.append(values)
+            return
+        row = []
+        for value in values:
+            cell = self._cell(self._ws, value=value)
+            cell.fill = self._fill
+            row.append(cell)
+        self._ws.append(row)
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        # Characters XML 1.0 cannot hold would make openpyxl refuse the row; drop only those.
+        value = value.encode("utf-8", "replace").decode("utf-8")
+        return "".join(ch for ch in value if ch in "\t\n\r" or ord(ch) >= 0x20)
+    return value
+
+
+@contextmanager
+def _atomic(path: Path, mode: str, **kwargs: Any) -> Iterator[tuple[IO[Any], Path]]:
+    """A temporary file beside ``path``, renamed onto it only if the block completes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    tmp_path = Path(tmp)
+    try:
+        with open(fd, mode, **kwargs) as fh:
+            yield fh, tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def open_writer(
+    path: str, fmt: str, columns: Sequence[str], *, sheet: str = "tas_classify"
+) -> Iterator[RowWriter]:
+    """A writer of rows of ``columns`` to ``path`` (``-`` for standard output) in format ``fmt``."""
+    if path == "-":
+        if fmt == "xlsx":
+            raise ValueError("an .xlsx workbook cannot be written to standard output; use -o FILE")
+        yield _text_writer(sys.stdout, fmt, columns)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    if fmt == "xlsx":
+        with _atomic(target, "wb") as (fh, _):
+            writer = _XlsxWriter(columns, sheet)
+            yield writer
+            writer.book.save(fh)
+        return
+    encoding = "utf-8-sig" if fmt in ("csv", "tsv") else "utf-8"
+    with _atomic(target, "w", encoding=encoding, errors="replace", newline="") as (fh, _):
+        yield _text_writer(fh, fmt, columns)
+
+
+def _text_writer(fh: IO[str], fmt: str, columns: Sequence[str]) -> RowWriter:
+    if fmt == "jsonl":
+        return _JsonlWriter(fh, columns)
+    if fmt == "txt":
+        raise ValueError("output must be .csv, .tsv, .xlsx or .jsonl (a .txt has no columns)")
+    return _DelimitedWriter(fh, columns, "\t" if fmt == "tsv" else ",")
