@@ -8,6 +8,7 @@
 from tas_classify._version import __version__
 from tas_classify.api import classify, classify_batch, default_model
 from tas_classify.estimator import TasClassifier
+from tas_classify.frame import classify_frame
 from tas_classify.results import Candidate, Evidence, FeatureWeight, Result
 from tas_classify.rules import RuleMatch
 
@@ -21,5 +22,6 @@ __all__ = [
     "__version__",
     "classify",
     "classify_batch",
+    "classify_frame",
     "default_model",
 ]

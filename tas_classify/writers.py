@@ -20,6 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 REVIEW_FILL = "FFF2CC"  # pale amber, the usual "check this" colour in Chinese finance sheets
 
 
@@ -113,12 +115,13 @@ def _xlsx_value(value: Any) -> Any:
 
 
 @contextmanager
-def _atomic(path: Path, mode: str, **kwargs: Any) -> Iterator[tuple[IO[Any], Path]]:
+def atomic_file(path: Path, mode: str, **kwargs: Any) -> Iterator[tuple[IO[Any], Path]]:
     """A temporary file beside ``path``, renamed onto it only if the block completes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     tmp_path = Path(tmp)
     try:
+        os.chmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
         with open(fd, mode, **kwargs) as fh:
             yield fh, tmp_path
         os.replace(tmp_path, path)
@@ -140,13 +143,13 @@ def open_writer(
         return
     target = Path(path)
     if fmt == "xlsx":
-        with _atomic(target, "wb") as (fh, _):
+        with atomic_file(target, "wb") as (fh, _):
             writer = _XlsxWriter(columns, sheet)
             yield writer
             writer.book.save(fh)
         return
     encoding = "utf-8-sig" if fmt in ("csv", "tsv") else "utf-8"
-    with _atomic(target, "w", encoding=encoding, errors="replace", newline="") as (fh, _):
+    with atomic_file(target, "w", encoding=encoding, errors="replace", newline="") as (fh, _):
         yield _text_writer(fh, fmt, columns)
 
 

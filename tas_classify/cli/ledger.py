@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -148,6 +149,146 @@ def batch_cmd(
     note(f"{summary.rows} rows written to {where}; {summary.needs_review} need review", quiet)
 
 
+def ledger_line(row: Any, text_index: int, amount_index: int, offshore_index: int | None) -> Any:
+    """A classified row as the revenue report sees it."""
+    from tas_classify.amounts import AmountError, parse_amount
+    from tas_classify.annotate import cell_text
+    from tas_classify.columns import is_total_row, parse_offshore
+    from tas_classify.revenue import LedgerLine
+
+    raw = row.cells[amount_index]
+    try:
+        amount, problem = parse_amount(raw), ""
+    except AmountError as exc:
+        amount, problem = None, str(exc)
+    text = cell_text(row.cells[text_index])
+    offshore_raw = row.cells[offshore_index] if offshore_index is not None else None
+    return LedgerLine(
+        row=row.number,
+        text=text,
+        amount=amount,
+        code=row.result.code,
+        confidence=row.result.confidence,
+        needs_review=row.needs_review,
+        offshore=parse_offshore(offshore_raw) if offshore_index is not None else None,
+        amount_problem=problem,
+        raw_amount=raw,
+        raw_offshore=offshore_raw,
+        total_row=is_total_row(text) or is_total_row(cell_text(row.cells[0])),
+    )
+
+
+def _money(value: str | None) -> Any:
+    from tas_classify.amounts import AmountError, parse_amount
+
+    if value is None:
+        return None
+    try:
+        return parse_amount(value)
+    except AmountError as exc:
+        raise click.BadParameter(str(exc), param_hint="--total-income") from exc
+
+
 @click.command("report")
-def report_cmd() -> None:
-    """Income shares against the Annex 3 thresholds."""
+@click.argument("ledger", type=click.Path(allow_dash=True))
+@click.option("--amount", "amount_col", required=True, help="Column with the income amount.")
+@click.option(
+    "--offshore",
+    "offshore_col",
+    default=None,
+    help="Column saying whether the line is offshore (是/否, Y/N, 境外/境内 …).",
+)
+@click.option(
+    "--total-income",
+    default=None,
+    help="The enterprise's total income 总收入 (e.g. 12500000 or 1250万元); "
+    "default: the ledger's sum.",
+)
+@click.option(
+    "--min-in-scope",
+    default=0.50,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="In-scope income share needed.",
+)
+@click.option(
+    "--min-offshore",
+    default=0.35,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Offshore in-scope income share needed.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the report to .xlsx (summary + lines) or .html.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The summary as one JSON object.")
+@read_options
+def report_cmd(
+    ledger: str,
+    amount_col: str,
+    offshore_col: str | None,
+    total_income: str | None,
+    min_in_scope: float,
+    min_offshore: float,
+    output: str | None,
+    as_json: bool,
+    column: str | None,
+    encoding: str | None,
+    sheet: str | None,
+    from_fmt: str | None,
+    track: str | None,
+    model: str | None,
+    quiet: bool,
+) -> None:
+    """Classify every line of LEDGER and test its income against the Annex 3 thresholds:
+    in-scope income ≥ 50% of total income, offshore in-scope income ≥ 35%.
+
+    Prints the shares, pass / fail per threshold, the income on lines that need review (and
+    whether a verdict flips if they were all out of scope), subtotals per category and group,
+    and every amount that could not be read.
+
+    \b
+    Example:
+      tas-classify report 合同台账.xlsx --amount 金额 --offshore 是否境外 --total-income 1250万元
+    """
+    from decimal import Decimal
+
+    from tas_classify.batch import classify_rows
+    from tas_classify.columns import find_column
+    from tas_classify.parallel import ChunkClassifier
+    from tas_classify.revenue import Thresholds, build_report
+    from tas_classify.revenue_render import render_text, write_html, write_xlsx
+
+    given_total = _money(total_income)
+    suffix = output.rsplit(".", 1)[-1].lower() if output else None
+    if suffix not in (None, "xlsx", "html", "htm"):
+        raise click.UsageError("-o must end in .xlsx or .html")
+    with opened(ledger, from_fmt, encoding, sheet) as table:
+        text_index = text_column(table, column, quiet)
+        amount_index = find_column(
+            table.columns, amount_col, source=table.source, option="--amount"
+        )
+        offshore_index = (
+            find_column(table.columns, offshore_col, source=table.source, option="--offshore")
+            if offshore_col
+            else None
+        )
+        rows = classify_rows(table, text_index, ChunkClassifier(model, track), quiet=quiet)
+        lines = [ledger_line(r, text_index, amount_index, offshore_index) for r in rows]
+    report = build_report(
+        lines,
+        total_income=given_total,
+        thresholds=Thresholds(Decimal(str(min_in_scope)), Decimal(str(min_offshore))),
+        has_offshore=offshore_index is not None,
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    elif output is None:
+        click.echo(render_text(report), nl=False)
+    if output:
+        (write_xlsx if suffix == "xlsx" else write_html)(report, output)
+        note(f"report written to {output}", quiet)

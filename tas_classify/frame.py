@@ -1,0 +1,48 @@
+"""pandas: classify a DataFrame column, appending the same columns as ``tas-classify batch``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tas_classify.annotate import RESULT_COLUMNS, cell_text, clashing_columns, result_cells
+
+
+def classify_frame(
+    df: Any,
+    column: str,
+    *,
+    track: str | None = None,
+    model: Any = None,
+) -> Any:
+    """A new DataFrame: ``df``'s columns untouched, then ``tas_code``, ``tas_name``,
+    ``tas_confidence``, ``tas_needs_review``, ``tas_alternatives`` and ``tas_evidence``.
+
+    Every row is kept, in order, with its index. Cells that are None, NaN, numbers or dates are
+    read as text (blank → ``NONE`` needing review). ``model`` is a fitted ``TasClassifier``
+    (default: the shipped model).
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"合同名称": ["IDC机柜托管费", None], "金额": [1200, 300]})
+    >>> out = classify_frame(df, "合同名称")
+    >>> out[["tas_code", "tas_needs_review"]].values.tolist()
+    [['ITO-06', False], ['NONE', True]]
+    >>> list(out.columns[:2]) == list(df.columns)
+    True
+    """
+    if column not in df.columns:
+        listing = ", ".join(map(repr, df.columns))
+        raise KeyError(f"no column {column!r} in the frame; the columns are: {listing}")
+    clash = clashing_columns([str(c) for c in df.columns])
+    if clash:
+        raise ValueError(f"the frame already has column(s) {clash}; rename or drop them first")
+    if model is None:
+        from tas_classify.api import default_model
+
+        model = default_model()
+    texts = [cell_text(v) for v in df[column].tolist()]
+    cells = [result_cells(r) for r in model.classify(texts, track=track)]
+    appended = {name: [row[i] for row in cells] for i, name in enumerate(RESULT_COLUMNS)}
+    out = df.copy()
+    for name, values in appended.items():
+        out[name] = values
+    return out
