@@ -116,7 +116,9 @@ class TasClassifier:
         self, normalised: Sequence[NormalisedText]
     ) -> tuple[list[list[RuleMatch]], np.ndarray]:
         matches = [self.rule_matcher_.match(n.text) for n in normalised]
-        votes = np.array([self.rule_matcher_.scores(m) for m in matches]).reshape(len(matches), -1)
+        votes = np.zeros((len(matches), len(self.rule_matcher_.codes)))
+        for i, m in enumerate(matches):
+            votes[i] = self.rule_matcher_.scores(m)
         return matches, votes
 
     # ---------------------------------------------------------------- fit

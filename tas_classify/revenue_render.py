@@ -93,10 +93,8 @@ def render_text(report: RevenueReport) -> str:
         out += ["", f"amounts not read, left out of the sums 金额无法识别 ({len(r.unparsed)}):"]
         out += [f"  row {x.row}: {x.raw_amount!r} — {x.amount_problem}" for x in r.unparsed]
     if r.total_rows:
-        out += [
-            "",
-            "subtotal rows left out 合计行已排除: " + ", ".join(str(x.row) for x in r.total_rows),
-        ]
+        rows_ = ", ".join(str(x.row) for x in r.total_rows)
+        out += ["", f"subtotal rows left out 合计行已排除: rows {rows_}"]
     if r.offshore_unknown:
         rows_ = ", ".join(str(x.row) for x in r.offshore_unknown[:20])
         out += ["", f"offshore value not recognised, counted as onshore: rows {rows_}"]

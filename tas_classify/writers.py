@@ -8,6 +8,7 @@ interrupted run never leaves a file that looks finished.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -91,6 +92,11 @@ class _XlsxWriter:
             header.append(cell)
         self._ws.append(header)
 
+    def discard(self) -> None:
+        """Close the half-written sheet so that openpyxl removes its temporary files."""
+        with contextlib.suppress(Exception), open(os.devnull, "wb") as sink:
+            self.book.save(sink)
+
     def write(self, cells: Sequence[Any], *, highlight: bool = False) -> None:
         values = [_xlsx_value(v) for v in cells]
         if not highlight:
@@ -145,7 +151,11 @@ def open_writer(
     if fmt == "xlsx":
         with atomic_file(target, "wb") as (fh, _):
             writer = _XlsxWriter(columns, sheet)
-            yield writer
+            try:
+                yield writer
+            except BaseException:
+                writer.discard()
+                raise
             writer.book.save(fh)
         return
     encoding = "utf-8-sig" if fmt in ("csv", "tsv") else "utf-8"

@@ -66,3 +66,9 @@ def test_training_is_deterministic(small_corpus):
     a = TasClassifier(cv=2, char_ngrams=(1,)).fit(texts, labels)
     b = TasClassifier(cv=2, char_ngrams=(1,)).fit(texts, labels)
     assert np.array_equal(a.coef_, b.coef_) and a.rule_scale_ == b.rule_scale_
+
+
+def test_no_lines_give_no_results(small_model):
+    assert small_model.classify([]) == []
+    assert small_model.predict_proba([]).shape == (0, len(small_model.classes_))
+    assert len(small_model.predict([])) == 0
