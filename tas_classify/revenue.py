@@ -8,7 +8,7 @@ out of every sum and listed; nothing is silently taken as zero.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -213,26 +213,27 @@ def _group(category: taxonomy.Category) -> str:
     return category.group or category.name
 
 
-def _subtotals(lines: list[LedgerLine]) -> tuple[list[Subtotal], list[Subtotal]]:
-    codes = taxonomy.codes()
-    per_code = {c: [0, ZERO] for c in codes}
-    groups: dict[str, list[Any]] = {}
+def _income(lines: Iterable[LedgerLine], keep: Callable[[LedgerLine], Any] = bool) -> Decimal:
+    """Exact sum of the read amounts of ``lines`` that ``keep`` accepts."""
+    total = ZERO
     for line in lines:
-        per_code[line.code][0] += 1
-        per_code[line.code][1] += line.amount
+        if line.amount is not None and keep(line):
+            total += line.amount
+    return total
+
+
+def _subtotals(lines: list[LedgerLine]) -> tuple[list[Subtotal], list[Subtotal]]:
     by_code = []
-    for code in codes:
-        count, income = per_code[code]
-        if not count:
-            continue
-        category = taxonomy.get(code)
-        by_code.append(Subtotal(code, category.name, count, income))
-        group = _group(category)
-        entry = groups.setdefault(group, [0, ZERO])
-        entry[0] += count
-        entry[1] += income
-    by_group = [Subtotal(g, g, n, income) for g, (n, income) in groups.items()]
-    return by_code, by_group
+    for code in taxonomy.codes():
+        mine = [line for line in lines if line.code == code]
+        if mine:
+            by_code.append(Subtotal(code, taxonomy.get(code).name, len(mine), _income(mine)))
+    groups: dict[str, tuple[int, Decimal]] = {}
+    for sub in by_code:
+        group = _group(taxonomy.get(sub.key))
+        count, income = groups.get(group, (0, ZERO))
+        groups[group] = (count + sub.lines, income + sub.income)
+    return by_code, [Subtotal(g, g, n, income) for g, (n, income) in groups.items()]
 
 
 def build_report(
@@ -251,10 +252,11 @@ def build_report(
     thresholds = thresholds or Thresholds()
     lines = list(lines)
     counted = [line for line in lines if line.counted]
-    ledger_sum = sum((line.amount for line in counted), ZERO)  # type: ignore[misc]
+    ledger_sum = _income(counted)
     notes = []
+    total = ledger_sum if total_income is None else total_income
     if total_income is None:
-        total_income, source = ledger_sum, "ledger sum"
+        source = "ledger sum"
         notes.append(
             "total income is the sum of the ledger's lines (no --total-income given); "
             "income missing from the ledger would lower every share"
@@ -264,8 +266,8 @@ def build_report(
     if not has_offshore:
         notes.append("no offshore column (--offshore): the offshore test is not assessed")
 
-    def income(keep: Any) -> Decimal:
-        return sum((line.amount for line in counted if keep(line)), ZERO)  # type: ignore[misc]
+    def income(keep: Callable[[LedgerLine], Any]) -> Decimal:
+        return _income(counted, keep)
 
     in_scope = income(lambda x: x.in_scope)
     at_risk_in_scope = income(lambda x: x.in_scope and x.needs_review)
@@ -275,17 +277,17 @@ def build_report(
     )
     worst_offshore = None if offshore is None else offshore - (at_risk_offshore or ZERO)
     verdicts = [
-        _verdict("in_scope", in_scope, in_scope - at_risk_in_scope, total_income,
+        _verdict("in_scope", in_scope, in_scope - at_risk_in_scope, total,
                  thresholds.min_in_scope),
-        _verdict("offshore", offshore, worst_offshore, total_income, thresholds.min_offshore),
+        _verdict("offshore", offshore, worst_offshore, total, thresholds.min_offshore),
     ]  # fmt: skip
-    if total_income <= 0:
+    if total <= 0:
         notes.append("total income is zero or negative: shares cannot be computed")
     by_code, by_group = _subtotals(counted)
     return RevenueReport(
         lines=lines,
         thresholds=thresholds,
-        total_income=total_income,
+        total_income=total,
         total_income_source=source,
         ledger_sum=ledger_sum,
         in_scope_income=in_scope,
