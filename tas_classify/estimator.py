@@ -26,13 +26,25 @@ from tas_classify.tokenize import WordTokenizer
 
 
 def _check_texts(texts: Iterable[Any]) -> list[str]:
+    """The lines of ``texts``: a sequence of str, or a one-column 2-D array / DataFrame of str."""
     if isinstance(texts, str):
         raise TypeError("expected a sequence of str, got a single str; wrap it in a list")
+    shape = getattr(texts, "shape", None)
+    if shape is not None and len(shape) == 2:
+        if shape[1] != 1:
+            raise ValueError(
+                f"expected one column of text, got a 2-D input with {shape[1]} columns"
+            )
+        texts = np.asarray(texts, dtype=object)[:, 0]
     out = list(texts)
     for i, t in enumerate(out):
         if not isinstance(t, str):
             raise TypeError(f"text #{i} is {type(t).__name__}, not str")
     return out
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Prediction before ``fit`` (the same bases as scikit-learn's, so both catch it)."""
 
 
 class TasClassifier:
@@ -94,10 +106,51 @@ class TasClassifier:
             setattr(self, key, value)
         return self
 
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn tags: a classifier of raw text (one line, or a one-column 2-D input)."""
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags(),
+            input_tags=InputTags(one_d_array=True, two_d_array=True, string=True),
+        )
+
     def __repr__(self) -> str:
         defaults = type(self)().get_params()
         changed = {k: v for k, v in self.get_params().items() if defaults[k] != v}
         return f"TasClassifier({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For in-memory copies (joblib workers, ``copy.deepcopy``): the tokenizer and rule
+        matcher are rebuilt from the parameters instead of being pickled. Model *files* never
+        use pickle: see :meth:`save`."""
+        state = self.__dict__.copy()
+        state.pop("tokenizer_", None)
+        state.pop("rule_matcher_", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if "classes_" in state:
+            self._build_components()
+
+    # ---------------------------------------------------------------- files
+    def save(
+        self, path: str | Path, *, metrics: dict[str, Any] | None = None, data_sha256: str = ""
+    ) -> Path:
+        """Write this fitted model to the folder ``path`` (JSON + ``.npy``; no pickle)."""
+        from tas_classify.persistence import save
+
+        return save(self, path, metrics=metrics, data_sha256=data_sha256)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TasClassifier:
+        """A model folder written by :meth:`save`; altered or incompatible files are refused."""
+        from tas_classify.persistence import load
+
+        return load(path)  # type: ignore[no-any-return]
 
     # ---------------------------------------------------------------- components
     def _rules_path(self) -> Path:
@@ -182,7 +235,7 @@ class TasClassifier:
     # ---------------------------------------------------------------- predict
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
-            raise RuntimeError("this TasClassifier is not fitted yet; call fit() or load a model")
+            raise NotFittedError("this TasClassifier is not fitted yet; call fit() or load a model")
 
     def _analyse(
         self, texts: Sequence[str]
@@ -198,6 +251,7 @@ class TasClassifier:
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Probabilities, one column per code in ``classes_`` order."""
+        self._check_fitted()
         return self._analyse(_check_texts(X))[1]
 
     def predict(self, X: Iterable[str]) -> np.ndarray:

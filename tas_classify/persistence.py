@@ -107,11 +107,30 @@ def _read_meta(folder: Path) -> dict[str, Any]:
     return meta
 
 
+def _numeric_array(file: Path) -> np.ndarray:
+    """A plain numeric ``.npy`` array; pickled objects and ``.npz`` archives are refused unread."""
+    try:
+        array = np.load(file, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ModelFileError(f"{file}: arrays must be plain numeric data ({exc})") from exc
+    if not isinstance(array, np.ndarray):  # an .npz archive under a .npy name
+        array.close()
+        raise ModelFileError(f"{file}: not a single .npy array")
+    if array.dtype.kind not in "fi":
+        raise ModelFileError(f"{file}: not a numeric array")
+    return array
+
+
 def load(path: str | Path) -> Any:
     """Load a model folder written by :func:`save` into a fitted ``TasClassifier``."""
     from tas_classify.estimator import TasClassifier
 
     folder = Path(path)
+    if folder.is_file():
+        raise ModelFileError(
+            f"{folder}: a model is a folder (model.json + .npy files), not a single file; "
+            "pickle / joblib files are never loaded"
+        )
     meta = _read_meta(folder)
     for name, digest in meta["files"].items():
         file = folder / name
@@ -122,13 +141,7 @@ def load(path: str | Path) -> Any:
     unknown = sorted(set(meta["classes"]) - set(taxonomy.codes()))
     if unknown:
         raise ModelFileError(f"{folder}: model uses codes {unknown} unknown to this taxonomy")
-    try:
-        arrays = {n: np.load(folder / f"{n}.npy", allow_pickle=False) for n in _ARRAYS}
-    except ValueError as exc:
-        raise ModelFileError(f"{folder}: arrays must be plain numeric data ({exc})") from exc
-    for name, array in arrays.items():
-        if array.dtype.kind not in "fi":
-            raise ModelFileError(f"{folder / (name + '.npy')}: not a numeric array")
+    arrays = {n: _numeric_array(folder / f"{n}.npy") for n in _ARRAYS}
     params = dict(meta["params"])
     params["char_ngrams"] = tuple(params["char_ngrams"])
     clf = TasClassifier(

@@ -83,3 +83,45 @@ def test_save_is_byte_deterministic(small_model, tmp_path):
     b = save(small_model, tmp_path / "b")
     for f in sorted(p.name for p in a.iterdir()):
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def _rehash(folder, name):
+    import hashlib
+
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    meta["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    (folder / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_joblib_and_pickle_files_given_as_model_never_run(tmp_path):
+    import joblib
+
+    marker = tmp_path / "pwned"
+    for name, dump in [("model.joblib", joblib.dump), ("model.pkl", None)]:
+        path = tmp_path / name
+        if dump:
+            dump(_Payload(str(marker)), path)
+        else:
+            path.write_bytes(pickle.dumps(_Payload(str(marker))))
+        with pytest.raises(ModelFileError, match="never loaded"):
+            TasClassifier.load(path)
+    assert not marker.exists()
+
+
+def test_npz_with_object_arrays_refused_even_with_matching_checksums(small_model, tmp_path):
+    marker = tmp_path / "pwned"
+    folder = small_model.save(tmp_path / "m3")
+    with open(folder / "coef.npy", "wb") as fh:  # an .npz archive where an array should be
+        np.savez(fh, coef=np.array([_Payload(str(marker))], dtype=object))
+    _rehash(folder, "coef.npy")
+    with pytest.raises(ModelFileError, match="not a single .npy array"):
+        TasClassifier.load(folder)
+    assert not marker.exists()
+
+
+def test_save_and_load_methods_round_trip(small_model, tmp_path):
+    folder = small_model.save(tmp_path / "m4", metrics={"cv_accuracy": 0.5})
+    loaded = TasClassifier.load(folder)
+    assert np.array_equal(loaded.predict_proba(LINES), small_model.predict_proba(LINES))
+    assert loaded.metadata_["metrics"] == {"cv_accuracy": 0.5}
+    assert list(loaded.classes_) == list(small_model.classes_)
