@@ -1,14 +1,24 @@
-"""Reading labeled lines: CSV files (``text,label`` and optional ``accept``) or folders of them."""
+"""Reading labeled lines for training and evaluation: CSV / TSV (any Chinese encoding), Excel
+``.xlsx`` or JSON lines, or folders of them.
+
+The text is the ``text`` column, or a usual ledger header (合同名称 …); the label is ``label``, or
+``tas_code`` — so a reviewed ``tas-classify batch`` output can be fed straight back. An optional
+``accept`` column lists every acceptable code (``ITO-01|TRD-03``) for evaluation.
+"""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tas_classify import taxonomy
+from tas_classify.annotate import cell_text
+from tas_classify.columns import ColumnError, choose_text_column, find_column
+from tas_classify.tables import FORMATS, TableError, open_table
+
+LABEL_COLUMNS = ("label", "tas_code")
 
 
 class CorpusError(ValueError):
@@ -17,26 +27,39 @@ class CorpusError(ValueError):
 
 @dataclass(frozen=True)
 class LabeledLines:
-    """Lines with their primary code and the set of codes accepted as right."""
+    """Lines with their primary code and the set of codes accepted as right.
+
+    ``skipped`` counts rows left out because their text or label was blank.
+    """
 
     texts: tuple[str, ...]
     labels: tuple[str, ...]
     accept: tuple[frozenset[str], ...]
     sources: tuple[str, ...]
+    skipped: int = 0
 
     def digest(self) -> str:
         """SHA-256 of the (text, label) pairs, recorded in models trained on them."""
         joined = "\n".join(f"{t}\t{lab}" for t, lab in zip(self.texts, self.labels))
         return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
+    def __add__(self, other: LabeledLines) -> LabeledLines:
+        return LabeledLines(
+            self.texts + other.texts,
+            self.labels + other.labels,
+            self.accept + other.accept,
+            self.sources + other.sources,
+            self.skipped + other.skipped,
+        )
+
 
 def _files(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(p.glob("*.csv"))
+            found = sorted(f for f in p.iterdir() if f.suffix.lstrip(".") in FORMATS)
             if not found:
-                raise CorpusError(f"{p}: folder has no .csv files")
+                raise CorpusError(f"{p}: folder has no labeled files ({', '.join(FORMATS)})")
             out.extend(found)
         elif p.is_file():
             out.append(p)
@@ -45,27 +68,68 @@ def _files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def read_labeled(paths: Iterable[str | Path]) -> LabeledLines:
-    """Read every labeled CSV in ``paths`` (files or folders); codes are checked."""
+def _label_column(columns: list[str], source: str) -> int:
+    for name in LABEL_COLUMNS:
+        if name in columns:
+            return columns.index(name)
+    raise CorpusError(
+        f"{source}: needs a 'label' (or 'tas_code') column; the columns are: {columns}"
+    )
+
+
+def _read_file(path: Path, unknown: dict[str, list[str]]) -> LabeledLines:
     valid = set(taxonomy.codes())
     texts: list[str] = []
     labels: list[str] = []
     accept: list[frozenset[str]] = []
     sources: list[str] = []
+    skipped = 0
+    with open_table(str(path)) as table:
+        columns = table.columns
+        text_index = (
+            columns.index("text")
+            if "text" in columns
+            else choose_text_column(columns, None, source=table.source)[0]
+        )
+        label_index = _label_column(columns, table.source)
+        accept_index = (
+            find_column(columns, "accept", source=table.source, option="accept")
+            if "accept" in columns
+            else None
+        )
+        for row, cells in table.rows:
+            text, label = cell_text(cells[text_index]), cell_text(cells[label_index]).strip()
+            if not text.strip() or not label:
+                skipped += 1
+                continue
+            label = label.upper()
+            extra = cell_text(cells[accept_index]) if accept_index is not None else ""
+            codes = {c.strip().upper() for c in extra.split("|") if c.strip()} | {label}
+            for code in sorted(codes - valid):
+                unknown.setdefault(code, []).append(f"{path.name}:{row}")
+            texts.append(text)
+            labels.append(label)
+            accept.append(frozenset(codes))
+            sources.append(f"{path.name}:{row}")
+    return LabeledLines(tuple(texts), tuple(labels), tuple(accept), tuple(sources), skipped)
+
+
+def read_labeled(paths: Iterable[str | Path]) -> LabeledLines:
+    """Read every labeled file in ``paths`` (files or folders); every label is checked against
+    the taxonomy, and all unknown ones are reported together."""
+    unknown: dict[str, list[str]] = {}
+    data = LabeledLines((), (), (), ())
     for path in _files(paths):
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            columns = reader.fieldnames or []
-            if "text" not in columns or "label" not in columns:
-                raise CorpusError(f"{path}: needs columns 'text' and 'label', found {columns}")
-            for row_no, row in enumerate(reader, start=2):
-                label = (row["label"] or "").strip()
-                codes = {c.strip() for c in (row.get("accept") or label).split("|") if c.strip()}
-                bad = sorted((codes | {label}) - valid)
-                if bad:
-                    raise CorpusError(f"{path}, row {row_no}: unknown code(s) {bad}")
-                texts.append(row["text"] or "")
-                labels.append(label)
-                accept.append(frozenset(codes | {label}))
-                sources.append(f"{path.name}:{row_no}")
-    return LabeledLines(tuple(texts), tuple(labels), tuple(accept), tuple(sources))
+        try:
+            data = data + _read_file(path, unknown)
+        except (TableError, ColumnError) as exc:
+            raise CorpusError(str(exc)) from exc
+    if unknown:
+        listing = "; ".join(
+            f"'{code}' ({', '.join(where[:3])}{' …' if len(where) > 3 else ''})"
+            for code, where in unknown.items()
+        )
+        raise CorpusError(
+            f"unknown label(s): {listing}. Valid codes: {', '.join(taxonomy.codes())}"
+        )
+    return data

@@ -43,6 +43,15 @@ def _check_texts(texts: Iterable[Any]) -> list[str]:
     return out
 
 
+def _remembered(normalised: Sequence[NormalisedText], labels: Sequence[str]) -> dict[str, str]:
+    """Normalised training text → its label, for texts that were never given two labels."""
+    seen: dict[str, set[str]] = {}
+    for norm, label in zip(normalised, labels):
+        if norm.text:
+            seen.setdefault(norm.text, set()).add(label)
+    return {text: next(iter(codes)) for text, codes in sorted(seen.items()) if len(codes) == 1}
+
+
 class NotFittedError(ValueError, AttributeError):
     """Prediction before ``fit`` (the same bases as scikit-learn's, so both catch it)."""
 
@@ -61,6 +70,8 @@ class TasClassifier:
     user_dict : extra jieba dictionary files, added to the shipped one.
     review_threshold : results with a lower confidence need review.
     review_margin : results whose runner-up is closer than this need review.
+    memory : remember the training lines: a line identical to one (after normalisation) gets its
+        label, flagged ``known_line`` — so a reviewer's correction holds for that line next time.
     """
 
     #: ``model.json`` of a loaded model (versions, hashes, training metrics).
@@ -78,6 +89,7 @@ class TasClassifier:
         user_dict: Sequence[str | Path] = (),
         review_threshold: float = 0.6,
         review_margin: float = 0.15,
+        memory: bool = True,
     ) -> None:
         self.C = C
         self.char_ngrams = char_ngrams
@@ -88,6 +100,7 @@ class TasClassifier:
         self.user_dict = user_dict
         self.review_threshold = review_threshold
         self.review_margin = review_margin
+        self.memory = memory
 
     # ---------------------------------------------------------------- sklearn plumbing
     @classmethod
@@ -222,6 +235,7 @@ class TasClassifier:
         self.oof_accuracy_ = float(np.mean(proba_oof.argmax(axis=1) == y_idx))
 
         vocab, lr = fit_text_model(np.arange(len(texts)))
+        self.memory_ = _remembered(normalised, labels) if self.memory else {}
         self.vocabulary_ = vocab
         self.coef_ = np.ascontiguousarray(lr.coef_.T, dtype=np.float32)
         self.intercept_ = np.asarray(lr.intercept_, dtype=np.float64)
@@ -240,14 +254,25 @@ class TasClassifier:
     def _analyse(
         self, texts: Sequence[str]
     ) -> tuple[list[NormalisedText], np.ndarray, list[list[RuleMatch]], Any, np.ndarray]:
-        """Normalised texts, probabilities, rule matches, feature rows and their feature counts."""
+        """Normalised texts, probabilities, rule matches, feature rows, and which lines are
+        remembered training lines (their probability is all on the remembered label)."""
         self._check_fitted()
         normalised = [normalise(t) for t in texts]
         rows = self.vocabulary_.transform(self._features(normalised))
         logits = rows.dot(self.coef_) + self.intercept_
         matches, votes = self._rule_votes(normalised)
         proba = combine(logits, votes, self.text_scale_, self.rule_scale_)
-        return normalised, proba, matches, rows, np.diff(rows.indptr)
+        known = np.zeros(len(texts), dtype=bool)
+        memory = getattr(self, "memory_", {})
+        if memory:
+            column = {c: j for j, c in enumerate(self.classes_)}
+            for i, norm in enumerate(normalised):
+                label = memory.get(norm.text)
+                if label is not None:
+                    proba[i] = 0.0
+                    proba[i, column[label]] = 1.0
+                    known[i] = True
+        return normalised, proba, matches, rows, known
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Probabilities, one column per code in ``classes_`` order."""
@@ -268,7 +293,8 @@ class TasClassifier:
         texts = _check_texts(texts)
         self._check_fitted()
         allowed = set(taxonomy.codes_for_track(track))
-        normalised, proba, matches, rows, n_features = self._analyse(texts)
+        normalised, proba, matches, rows, known = self._analyse(texts)
+        n_features = np.diff(rows.indptr)
         filtered = np.zeros(len(texts), dtype=bool)
         if track is not None:
             proba, filtered = self._restrict_to_track(proba, allowed)
@@ -281,8 +307,9 @@ class TasClassifier:
                 [m for m in matches[i] if m.code in allowed],
                 rows,
                 i,
-                has_evidence=bool(n_features[i]) or bool(matches[i]),
+                has_evidence=bool(n_features[i]) or bool(matches[i]) or bool(known[i]),
                 filtered=bool(filtered[i]),
+                known=bool(known[i]),
             )
             for i in range(len(texts))
         ]
@@ -312,8 +339,11 @@ class TasClassifier:
         *,
         has_evidence: bool,
         filtered: bool,
+        known: bool,
     ) -> Result:
-        flags: list[str] = ["track_filtered"] if filtered else []
+        flags: list[str] = ["known_line"] if known else []
+        if filtered:
+            flags.append("track_filtered")
         if not norm.text or not has_evidence:
             flags.insert(0, "empty" if not norm.text else "no_evidence")
             none = taxonomy.get(taxonomy.NONE)
@@ -339,7 +369,9 @@ class TasClassifier:
         )
         runner_up = float(p[order[1]]) if len(order) > 1 else 0.0
         needs_review = bool(
-            p[best] < self.review_threshold or p[best] - runner_up < self.review_margin or flags
+            p[best] < self.review_threshold
+            or p[best] - runner_up < self.review_margin
+            or set(flags) - {"known_line"}
         )
         kpo_fields: tuple[str, ...] = ()
         if code == "KPO-01":

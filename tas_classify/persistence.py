@@ -76,6 +76,7 @@ def save(
         "metrics": metrics or {},
         "files": {name: _sha256(out / name) for name in files},
         "terms": clf.vocabulary_.terms,
+        "memory": clf.memory_,
     }
     (out / "model.json").write_text(
         json.dumps(meta, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
@@ -86,7 +87,7 @@ def save(
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """``model.json`` of a model folder, checked for format and version (vocabulary left out)."""
     meta = _read_meta(Path(path))
-    return {k: v for k, v in meta.items() if k != "terms"}
+    return {k: v for k, v in meta.items() if k not in ("terms", "memory")}
 
 
 def _read_meta(folder: Path) -> dict[str, Any]:
@@ -119,6 +120,16 @@ def _numeric_array(file: Path) -> np.ndarray:
     if array.dtype.kind not in "fi":
         raise ModelFileError(f"{file}: not a numeric array")
     return array
+
+
+def _memory(raw: Any, folder: Path, classes: np.ndarray) -> dict[str, str]:
+    """The remembered training lines, checked: text → one of the model's codes."""
+    known = set(map(str, classes))
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and v in known for k, v in raw.items()
+    ):
+        raise ModelFileError(f"{folder}: 'memory' must map texts to the model's codes")
+    return dict(raw)
 
 
 def load(path: str | Path) -> Any:
@@ -156,7 +167,8 @@ def load(path: str | Path) -> Any:
     clf.intercept_ = arrays["intercept"]
     clf.text_scale_ = float(meta["text_scale"])
     clf.rule_scale_ = float(meta["rule_scale"])
-    clf.metadata_ = {k: v for k, v in meta.items() if k != "terms"}
+    clf.memory_ = _memory(meta.get("memory", {}), folder, clf.classes_)
+    clf.metadata_ = {k: v for k, v in meta.items() if k not in ("terms", "memory")}
     if len(clf.vocabulary_.terms) != clf.coef_.shape[0] or clf.coef_.shape[1] != len(clf.classes_):
         raise ModelFileError(f"{folder}: array shapes do not match the vocabulary and classes")
     return clf

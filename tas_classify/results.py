@@ -64,7 +64,9 @@ class Result:
 
     ``flags`` name conditions a reviewer should know about: ``empty`` (no text after removing ledger
     noise), ``no_evidence`` (no known word and no rule), ``track_filtered`` (the best code overall
-    was outside the requested track).
+    was outside the requested track), ``known_line`` (the line is, after normalisation, a training
+    line — for example a reviewer's correction — and gets its label; this flag alone does not
+    make a line need review).
     """
 
     text: str

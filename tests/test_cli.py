@@ -49,7 +49,7 @@ def test_data_error_exit_1(run, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("text,label\n软件开发,SOFTWARE\n", encoding="utf-8")
     res = run("evaluate", str(bad))
-    assert res.exit_code == 1 and "bad.csv, row 2" in res.output
+    assert res.exit_code == 1 and "'SOFTWARE' (bad.csv:2)" in res.output
     notmodel = tmp_path / "empty"
     notmodel.mkdir()
     res = run("classify", "--model", str(notmodel), "x")

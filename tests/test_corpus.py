@@ -27,13 +27,20 @@ def test_eval_set_is_separate_and_consistent(corpus):
 
 def test_errors_name_file_and_row(tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("text,label\n软件开发,ITO-01\n服务器销售,GOODS\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"bad.csv, row 3: unknown code\(s\) \['GOODS'\]"):
+    bad.write_text(
+        "text,label\n软件开发,ITO-01\n服务器销售,GOODS\n租金,RENT\n采购,GOODS\n", encoding="utf-8"
+    )
+    message = r"unknown label\(s\): 'GOODS' \(bad\.csv:3, bad\.csv:5\); 'RENT' \(bad\.csv:4\)"
+    with pytest.raises(CorpusError, match=message):
         read_labeled([bad])
     nocol = tmp_path / "nocol.csv"
     nocol.write_text("name,code\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match="needs columns"):
+    with pytest.raises(CorpusError, match="cannot tell which column holds the text"):
         read_labeled([nocol])
+    nolabel = tmp_path / "nolabel.csv"
+    nolabel.write_text("text,code\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"needs a 'label' \(or 'tas_code'\) column"):
+        read_labeled([nolabel])
     with pytest.raises(CorpusError, match="no such file"):
         read_labeled([tmp_path / "missing.csv"])
 

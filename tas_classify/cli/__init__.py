@@ -9,7 +9,8 @@ import click
 
 from tas_classify.cli.ledger import batch_cmd, report_cmd
 from tas_classify.cli.lines import classify_cmd, taxonomy_cmd
-from tas_classify.cli.models import evaluate_cmd, train_cmd
+from tas_classify.cli.models import compare_cmd, evaluate_cmd, train_cmd
+from tas_classify.cli.rules import rules_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,5 +19,14 @@ def main() -> None:
     """Classify contract lines into the 技术先进型服务 (Annex 1) categories."""
 
 
-for _command in (classify_cmd, batch_cmd, report_cmd, taxonomy_cmd, train_cmd, evaluate_cmd):
+for _command in (
+    classify_cmd,
+    batch_cmd,
+    report_cmd,
+    taxonomy_cmd,
+    train_cmd,
+    evaluate_cmd,
+    compare_cmd,
+    rules_group,
+):
     main.add_command(_command)

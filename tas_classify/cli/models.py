@@ -1,4 +1,4 @@
-"""Verbs over models: ``train`` and ``evaluate``."""
+"""Verbs over models: ``train``, ``evaluate`` and ``compare``."""
 
 from __future__ import annotations
 
@@ -60,7 +60,12 @@ def evaluate_cmd(labeled: tuple[str, ...], model: str | None, as_json: bool) -> 
 
 
 @click.command("train")
-@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("corpus", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--with-default-corpus",
+    is_flag=True,
+    help="Also train on the shipped corpus (data/corpus), e.g. to add reviewed corrections.",
+)
 @click.option(
     "-o",
     "--output",
@@ -97,6 +102,7 @@ def evaluate_cmd(labeled: tuple[str, ...], model: str | None, as_json: bool) -> 
 )
 def train_cmd(
     corpus: tuple[str, ...],
+    with_default_corpus: bool,
     output: str,
     cv: int,
     seed: int,
@@ -104,14 +110,28 @@ def train_cmd(
     user_dict: tuple[str, ...],
     eval_paths: tuple[str, ...],
 ) -> None:
-    """Train a model on CORPUS CSV files or folders (columns text,label) and write it to -o."""
+    """Train a model on CORPUS files or folders and write it to -o.
+
+    CORPUS is CSV / TSV (any encoding), .xlsx or .jsonl with a text column (text, or a usual
+    ledger header such as 合同名称) and a label column (label, or tas_code — so a reviewed
+    `tas-classify batch` output can be used as it is). Unknown labels are listed and refused.
+
+    \b
+    Example (the corrections loop):
+      tas-classify batch 台账.xlsx -o 台账_分类.xlsx      # then correct tas_code by hand
+      tas-classify train 台账_分类.xlsx --with-default-corpus -o models/ours
+    """
+    from tas_classify._resources import data_path
     from tas_classify.estimator import TasClassifier
-    from tas_classify.persistence import save
     from tas_classify.rules import RulesFileError
 
-    data = read_labeled(corpus)
+    if not corpus and not with_default_corpus:
+        raise click.UsageError("give CORPUS files or folders, or --with-default-corpus")
+    paths = (*corpus, str(data_path("corpus"))) if with_default_corpus else corpus
+    data = read_labeled(paths)
     clf = TasClassifier(cv=cv, random_state=seed, rules=rules, user_dict=user_dict)
-    click.echo(f"training on {len(data.texts)} lines ({cv}-fold calibration) …", err=True)
+    skipped = f"; {data.skipped} rows with blank text or label skipped" if data.skipped else ""
+    click.echo(f"training on {len(data.texts)} lines ({cv}-fold calibration){skipped} …", err=True)
     try:
         clf.fit(data.texts, data.labels)
     except (ValueError, RulesFileError) as exc:
@@ -125,5 +145,92 @@ def train_cmd(
         report = _report(clf, read_labeled(eval_paths))
         metrics["eval"] = {k: v for k, v in report.to_dict().items() if k != "confusion"}
         _print_report(report)
-    save(clf, output, metrics=metrics, data_sha256=data.digest())
+    clf.save(output, metrics=metrics, data_sha256=data.digest())
     click.echo(f"model written to {Path(output)}", err=True)
+
+
+FIGURES = ("accuracy", "macro_f1", "in_scope_f1", "ece")
+
+
+def _model_arg(value: str) -> Any:
+    return load_model(None if value == "default" else value)
+
+
+def _changed_lines(data: Any, a: list[Any], b: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for i, (ra, rb) in enumerate(zip(a, b)):
+        if ra.code != rb.code:
+            out.append(
+                {
+                    "source": data.sources[i],
+                    "text": data.texts[i],
+                    "label": data.labels[i],
+                    "a": {"code": ra.code, "confidence": round(ra.confidence, 4),
+                          "right": ra.code in data.accept[i]},
+                    "b": {"code": rb.code, "confidence": round(rb.confidence, 4),
+                          "right": rb.code in data.accept[i]},
+                }
+            )  # fmt: skip
+    return out
+
+
+@click.command("compare")
+@click.argument("labeled", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    required=True,
+    help="Model folder, or 'default' for the shipped model; give exactly two (A, then B).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Figures, deltas and changed lines as JSON.")
+def compare_cmd(labeled: tuple[str, ...], models: tuple[str, ...], as_json: bool) -> None:
+    """Compare model A with model B on LABELED lines: each figure, B − A, and every line whose
+    prediction changed (with which of the two is right).
+
+    \b
+    Example:
+      tas-classify compare data/eval --model default --model models/ours
+    """
+    from tas_classify.evaluation import evaluate
+
+    if len(models) != 2:
+        raise click.UsageError("give --model twice: the old model (A), then the new one (B)")
+    data = read_labeled(labeled)
+    figures: list[dict[str, float]] = []
+    results = []
+    for name in models:
+        found = _model_arg(name).classify(list(data.texts))
+        results.append(found)
+        report = evaluate([r.code for r in found], [r.confidence for r in found], data.labels,
+                          data.accept, taxonomy.codes())  # fmt: skip
+        figures.append({k: round(float(getattr(report, k)), 4) for k in FIGURES})
+    keys = FIGURES
+    changed = _changed_lines(data, results[0], results[1])
+    if as_json:
+        payload = {
+            "a": {"model": models[0], **{k: figures[0][k] for k in keys}},
+            "b": {"model": models[1], **{k: figures[1][k] for k in keys}},
+            "delta": {k: round(figures[1][k] - figures[0][k], 4) for k in keys},
+            "changed": changed,
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    click.echo(f"A = {models[0]}\nB = {models[1]}\n{len(data.texts)} lines\n")
+    click.echo(f"{'':13s}{'A':>8s}{'B':>8s}{'B − A':>9s}")
+    for k in keys:
+        a, b = figures[0][k], figures[1][k]
+        click.echo(f"{k:13s}{a:8.3f}{b:8.3f}{b - a:+9.3f}")
+    fixed = sum(c["b"]["right"] and not c["a"]["right"] for c in changed)
+    broken = sum(c["a"]["right"] and not c["b"]["right"] for c in changed)
+    click.echo(f"\n{len(changed)} lines changed: {fixed} fixed by B, {broken} broken by B")
+    for c in changed:
+        mark = (
+            "+"
+            if c["b"]["right"] and not c["a"]["right"]
+            else ("-" if c["a"]["right"] and not c["b"]["right"] else " ")
+        )
+        click.echo(
+            f"{mark} {c['source']}  {c['label']}: {c['a']['code']} {c['a']['confidence']:.2f}"
+            f" → {c['b']['code']} {c['b']['confidence']:.2f}  {c['text']}"
+        )  # fmt: skip

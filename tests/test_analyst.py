@@ -1,0 +1,137 @@
+"""The analyst workflow: training from any labeled file, remembered corrections, compare, rules."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tas_classify import TasClassifier
+from tas_classify.cli import main
+from tas_classify.corpus import CorpusError, read_labeled
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+
+
+def test_labeled_xlsx_jsonl_and_batch_output(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["合同名称", "金额", "tas_code", "tas_confidence"])
+    book.active.append(["软件定制开发", 100, "ito-01", 0.9])
+    book.active.append([None, 100, "NONE", 0.0])
+    book.active.append(["服务器销售", 100, "", 0.9])
+    book.active.append(["IDC托管", 100, " ITO-06 ", 0.9])
+    book.save(tmp_path / "reviewed.xlsx")
+    (tmp_path / "more.jsonl").write_text(
+        '{"text": "数据清洗服务", "label": "TRD-02"}\n', encoding="utf-8"
+    )
+    data = read_labeled([tmp_path / "reviewed.xlsx", tmp_path / "more.jsonl"])
+    assert data.texts == ("软件定制开发", "IDC托管", "数据清洗服务")
+    assert data.labels == ("ITO-01", "ITO-06", "TRD-02")
+    assert data.skipped == 2  # blank text, blank label
+    assert data.sources[1] == "reviewed.xlsx:5"
+
+
+def test_unknown_labels_are_all_listed(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("text,label\na,ITO-9\nb,GOODS\nc,ITO-9\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"'ITO-9' \(bad\.csv:2, bad\.csv:4\); 'GOODS'"):
+        read_labeled([path])
+    res = run("train", path, "-o", tmp_path / "m")
+    assert res.exit_code == 1 and "Valid codes: ITO-01" in res.output
+    assert not (tmp_path / "m").exists()
+    assert run("train", "-o", tmp_path / "m").exit_code == 2  # nothing to train on
+
+
+def test_memory_remembers_unambiguous_training_lines(small_corpus):
+    texts, labels = small_corpus
+    extra = ["平台服务费（年度）", "平台服务费（年度）", "外包服务费", "外包服务费"]
+    extra_labels = ["ITO-06", "ITO-06", "NONE", "BPO-02"]  # the second text is contradictory
+    clf = TasClassifier(cv=2, char_ngrams=(1, 2)).fit(texts + extra, labels + extra_labels)
+    known, conflicted = clf.classify(["平台服务费(年度)", "外包服务费"])
+    assert (known.code, known.confidence, known.flags) == ("ITO-06", 1.0, ("known_line",))
+    assert not known.needs_review
+    assert "known_line" not in conflicted.flags
+    forgetful = TasClassifier(cv=2, char_ngrams=(1, 2), memory=False).fit(
+        texts + extra, labels + extra_labels
+    )
+    assert "known_line" not in forgetful.classify(["平台服务费（年度）"])[0].flags
+
+
+@pytest.mark.slow
+def test_corrections_loop_batch_edit_train_compare(tmp_path):
+    """A reviewer corrects tas_code in a batch output; the retrained model has learned it."""
+    import csv
+    import io
+
+    lines = ["技术服务费（年度）", "平台服务费", "外包服务费", "为某银行提供核心系统定制开发"]
+    (tmp_path / "ledger.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run("batch", tmp_path / "ledger.txt", "-o", tmp_path / "out.csv").exit_code == 0
+    rows = list(csv.reader(io.StringIO((tmp_path / "out.csv").read_text("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    code = header.index("tas_code")
+    corrected = {"技术服务费（年度）": "ITO-05", "平台服务费": "ITO-06", "外包服务费": "NONE"}
+    before = {r[0]: r[code] for r in body}
+    assert any(before[t] != c for t, c in corrected.items()), "the test needs real corrections"
+    for r in body:
+        r[code] = corrected.get(r[0], r[code])
+    with open(tmp_path / "reviewed.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([header, *body])
+
+    res = run("train", tmp_path / "reviewed.csv", "--with-default-corpus", "--cv", "2",
+              "-o", tmp_path / "ours")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    res = run("classify", "--json", "--model", tmp_path / "ours", *corrected)
+    assert [json.loads(x)["code"] for x in res.stdout.splitlines()] == list(corrected.values())
+
+    res = run("compare", tmp_path / "reviewed.csv", "--model", "default",
+              "--model", tmp_path / "ours", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["b"]["accuracy"] == 1.0 and report["delta"]["accuracy"] > 0
+    changed = {c["text"]: (c["a"]["right"], c["b"]["right"]) for c in report["changed"]}
+    assert all(changed[t] == (False, True) for t, c in corrected.items() if before[t] != c)
+    text = run("compare", tmp_path / "reviewed.csv", "--model", "default",
+               "--model", tmp_path / "ours").stdout  # fmt: skip
+    assert "fixed by B, 0 broken by B" in text
+
+
+def test_compare_needs_two_models(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("text,label\n服务器销售,NONE\n", encoding="utf-8")
+    assert run("compare", path, "--model", "default").exit_code == 2
+
+
+def test_rules_report_counts_by_hand(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rule]]\nname = "dev"\ncode = "ITO-01"\nweight = 2.0\npatterns = ["开发"]\n\n'
+        '[[rule]]\nname = "sale"\ncode = "NONE"\nweight = 2.0\npatterns = ["销售"]\n\n'
+        '[[rule]]\nname = "never"\ncode = "TRD-08"\nweight = 1.0\npatterns = ["针灸"]\n',
+        encoding="utf-8",
+    )
+    labeled = tmp_path / "l.csv"
+    labeled.write_text(
+        "text,label,accept\n"
+        "软件定制开发,ITO-01,\n"          # dev right
+        "开发板销售,NONE,\n"              # dev wrong, sale right, conflict dev × sale
+        "数据平台开发,TRD-02,TRD-02|ITO-01\n"  # dev right through accept
+        "服务器销售,NONE,\n"              # sale right
+        "机房托管,ITO-06,\n",             # nothing fires
+        encoding="utf-8",
+    )  # fmt: skip
+    res = run("rules", "report", labeled, "--rules", rules, "--json")
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    by_rule = {r["rule"]: r for r in report["rules"]}
+    assert (report["lines"], report["covered_lines"]) == (5, 4)
+    assert (by_rule["dev"]["fired"], by_rule["dev"]["precision"]) == (3, 0.6667)
+    assert by_rule["dev"]["coverage"] == 0.6
+    assert by_rule["dev"]["wrong_examples"] == ["l.csv:3 [NONE] 开发板销售"]
+    assert (by_rule["sale"]["fired"], by_rule["sale"]["precision"]) == (2, 1.0)
+    assert report["conflicts"] == [{"rules": ["dev", "sale"], "lines": 1}]
+    assert report["never_fired"] == ["never"]
+    text = run("rules", "report", labeled, "--rules", rules).stdout
+    assert "never fired: never" in text and "dev × sale" in text
