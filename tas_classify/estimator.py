@@ -18,10 +18,10 @@ import numpy as np
 from tas_classify import taxonomy
 from tas_classify._resources import data_path
 from tas_classify.calibration import combine, fit_combiner
-from tas_classify.features import TfidfVocabulary, line_features
+from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
 from tas_classify.results import Candidate, Evidence, FeatureWeight, Result
 from tas_classify.rules import RuleMatch, RuleMatcher, load_rules
-from tas_classify.text import NormalisedText, normalise
+from tas_classify.text import NormalisedText, normalise, normalise_batch
 from tas_classify.tokenize import WordTokenizer
 
 
@@ -50,6 +50,10 @@ def _remembered(normalised: Sequence[NormalisedText], labels: Sequence[str]) -> 
         if norm.text:
             seen.setdefault(norm.text, set()).add(label)
     return {text: next(iter(codes)) for text, codes in sorted(seen.items()) if len(codes) == 1}
+
+
+#: Lines analysed at a time: bounds the memory of one call however many lines it is given.
+CHUNK_LINES = 2048
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -142,6 +146,7 @@ class TasClassifier:
         state = self.__dict__.copy()
         state.pop("tokenizer_", None)
         state.pop("rule_matcher_", None)
+        state.pop("_coef64_cache", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -177,6 +182,15 @@ class TasClassifier:
 
     def _features(self, normalised: Sequence[NormalisedText]) -> list[list[str]]:
         return [line_features(n.text, self.tokenizer_, self.char_ngrams) for n in normalised]
+
+    def _rows(self, texts: Sequence[str]) -> SparseRows:
+        """TF-IDF rows of normalised texts: packed n-grams when they fit, feature strings else."""
+        if max(self.char_ngrams, default=0) <= MAX_PACKED_NGRAM:
+            words = self.tokenizer_.words_batch(texts, keep_punctuation=True)
+            return self.vocabulary_.transform_texts(texts, words, self.char_ngrams)
+        return self.vocabulary_.transform(
+            [line_features(t, self.tokenizer_, self.char_ngrams) for t in texts]
+        )
 
     def _rule_votes(
         self, normalised: Sequence[NormalisedText]
@@ -257,9 +271,9 @@ class TasClassifier:
         """Normalised texts, probabilities, rule matches, feature rows, and which lines are
         remembered training lines (their probability is all on the remembered label)."""
         self._check_fitted()
-        normalised = [normalise(t) for t in texts]
-        rows = self.vocabulary_.transform(self._features(normalised))
-        logits = rows.dot(self.coef_) + self.intercept_
+        normalised = normalise_batch(texts)
+        rows = self._rows([n.text for n in normalised])
+        logits = rows.dot(self._coef64()) + self.intercept_
         matches, votes = self._rule_votes(normalised)
         proba = combine(logits, votes, self.text_scale_, self.rule_scale_)
         known = np.zeros(len(texts), dtype=bool)
@@ -293,20 +307,31 @@ class TasClassifier:
         texts = _check_texts(texts)
         self._check_fitted()
         allowed = set(taxonomy.codes_for_track(track))
+        out: list[Result] = []
+        for start in range(0, len(texts), CHUNK_LINES):
+            out.extend(self._classify_chunk(texts[start : start + CHUNK_LINES], track, allowed))
+        return out
+
+    def _classify_chunk(
+        self, texts: list[str], track: str | None, allowed: set[str]
+    ) -> list[Result]:
         normalised, proba, matches, rows, known = self._analyse(texts)
         n_features = np.diff(rows.indptr)
         filtered = np.zeros(len(texts), dtype=bool)
         if track is not None:
             proba, filtered = self._restrict_to_track(proba, allowed)
+        order = np.argsort(-proba, axis=1, kind="stable")[:, :4]
+        features = self._top_features(rows, order[:, 0])
+        probabilities = proba.tolist()
         return [
             self._result(
                 texts[i],
                 track,
                 normalised[i],
-                proba[i],
+                probabilities[i],
+                order[i].tolist(),
                 [m for m in matches[i] if m.code in allowed],
-                rows,
-                i,
+                features[i],
                 has_evidence=bool(n_features[i]) or bool(matches[i]) or bool(known[i]),
                 filtered=bool(filtered[i]),
                 known=bool(known[i]),
@@ -332,10 +357,10 @@ class TasClassifier:
         text: str,
         track: str | None,
         norm: NormalisedText,
-        p: np.ndarray,
+        p: list[float],
+        order: list[int],
         fired: list[RuleMatch],
-        rows: Any,
-        i: int,
+        features: tuple[FeatureWeight, ...],
         *,
         has_evidence: bool,
         filtered: bool,
@@ -359,15 +384,14 @@ class TasClassifier:
                 normalised=norm.text,
                 flags=tuple(flags),
             )
-        order = np.argsort(-p, kind="stable")
-        best = int(order[0])
+        best = order[0]
         code = str(self.classes_[best])
         alternatives = tuple(
-            Candidate(str(self.classes_[j]), taxonomy.get(str(self.classes_[j])).name, float(p[j]))
+            Candidate(str(self.classes_[j]), taxonomy.get(str(self.classes_[j])).name, p[j])
             for j in order[1:4]
             if p[j] >= 0.01
         )
-        runner_up = float(p[order[1]]) if len(order) > 1 else 0.0
+        runner_up = p[order[1]] if len(order) > 1 else 0.0
         needs_review = bool(
             p[best] < self.review_threshold
             or p[best] - runner_up < self.review_margin
@@ -377,31 +401,45 @@ class TasClassifier:
         if code == "KPO-01":
             names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
             kpo_fields = tuple(dict.fromkeys(names[m.field] for m in fired if m.field))
-        evidence = Evidence(
-            rules=tuple(fired), features=self._top_features(rows, i, best), kpo_fields=kpo_fields
-        )
         return Result(
             text=text,
             code=code,
             name=taxonomy.get(code).name,
-            confidence=float(p[best]),
+            confidence=p[best],
             alternatives=alternatives,
-            evidence=evidence,
+            evidence=Evidence(rules=tuple(fired), features=features, kpo_fields=kpo_fields),
             needs_review=needs_review,
             track=track,
             normalised=norm.text,
             flags=tuple(flags),
         )
 
+    def _coef64(self) -> np.ndarray:
+        """The coefficients in float64 (stored as float32 to halve the model file), cached."""
+        cached = self.__dict__.get("_coef64_cache")
+        if cached is None or cached[0] is not self.coef_:
+            cached = (self.coef_, np.asarray(self.coef_, dtype=np.float64))
+            self.__dict__["_coef64_cache"] = cached
+        return cached[1]
+
     def _top_features(
-        self, rows: Any, i: int, column: int, k: int = 5
-    ) -> tuple[FeatureWeight, ...]:
-        lo, hi = rows.indptr[i], rows.indptr[i + 1]
-        cols = rows.indices[lo:hi]
-        contrib = rows.data[lo:hi] * self.coef_[cols, column]
-        top = np.argsort(-contrib, kind="stable")[:k]
-        return tuple(
-            FeatureWeight(self.vocabulary_.terms[cols[j]], float(contrib[j]))
-            for j in top
-            if contrib[j] > 0
-        )
+        self, rows: SparseRows, best: np.ndarray, k: int = 5
+    ) -> list[tuple[FeatureWeight, ...]]:
+        """For each row, its ``k`` features that pushed its best code most (positive only),
+        strongest first; ties keep column order."""
+        n = rows.n_rows
+        row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
+        contrib = rows.data * self.coef_[rows.indices, best[row_of]]
+        positive = np.flatnonzero(contrib > 0)
+        order = positive[np.lexsort((-contrib[positive], row_of[positive]))]
+        row_sorted = row_of[order]
+        rank = np.arange(len(order)) - np.searchsorted(row_sorted, row_sorted)
+        keep = order[rank < k]
+        bounds = np.searchsorted(row_of[keep], np.arange(n + 1)).tolist()
+        terms = self.vocabulary_.terms
+        columns = rows.indices[keep].tolist()
+        values = contrib[keep].tolist()
+        return [
+            tuple(FeatureWeight(terms[columns[j]], values[j]) for j in range(lo, hi))
+            for lo, hi in zip(bounds[:-1], bounds[1:])
+        ]

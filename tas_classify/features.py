@@ -1,20 +1,27 @@
-"""Turning a normalised line into a sparse TF-IDF vector.
+"""Turning normalised lines into sparse TF-IDF rows.
 
 Features are jieba words (``w:软件开发``) and character n-grams (``c:开发``) of the normalised
 text: words carry the domain terms the dictionary keeps whole, character n-grams carry unseen
 compounds, misspellings and short noisy lines. Weights are sublinear TF × smoothed IDF, L2-normed,
 as in scikit-learn's ``TfidfVectorizer``; prediction needs only NumPy.
+
+Training builds the vocabulary from feature strings (:func:`line_features`). Prediction finds the
+same features without building strings: character n-grams are packed into integers (21 bits per
+code point) and looked up in a sorted array, all lines of a batch at once. Both routes meet in
+:func:`_tfidf_rows`, so they give the same numbers to the last bit (tested).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from tas_classify.tokenize import WordTokenizer
+
+_BITS = 21  # every Unicode code point fits in 21 bits
+MAX_PACKED_NGRAM = 3  # 3 × 21 bits fit in an int64
 
 
 def line_features(text: str, tokenizer: WordTokenizer, char_ngrams: Sequence[int]) -> list[str]:
@@ -24,6 +31,14 @@ def line_features(text: str, tokenizer: WordTokenizer, char_ngrams: Sequence[int
         for n in char_ngrams:
             feats.extend("c:" + chunk[i : i + n] for i in range(len(chunk) - n + 1))
     return feats
+
+
+def _pack(codes: np.ndarray, n: int, positions: np.ndarray) -> np.ndarray:
+    """Integer keys of the n-grams of ``codes`` starting at ``positions``."""
+    key = np.zeros(len(positions), dtype=np.int64)
+    for k in range(n):
+        key = (key << _BITS) | codes[positions + k]
+    return key
 
 
 @dataclass(frozen=True)
@@ -39,15 +54,29 @@ class SparseRows:
         return len(self.indptr) - 1
 
     def dot(self, weights: np.ndarray) -> np.ndarray:
-        """``rows @ weights`` for a dense ``(n_features, k)`` matrix."""
-        out = np.zeros((self.n_rows, weights.shape[1]))
-        if len(self.indices):
-            contrib = weights[self.indices] * self.data[:, None]
-            lengths = np.diff(self.indptr)
-            nonempty = lengths > 0
-            sums = np.add.reduceat(contrib, self.indptr[:-1][nonempty], axis=0)
-            out[nonempty] = sums
-        return out
+        """``rows @ weights`` for a dense ``(n_features, k)`` float64 matrix (SciPy's CSR
+        product: one C loop over the stored values, 10× faster than gathering rows in NumPy)."""
+        from scipy.sparse import csr_matrix
+
+        matrix = csr_matrix(
+            (self.data, self.indices, self.indptr), shape=(self.n_rows, weights.shape[0])
+        )
+        return np.asarray(matrix @ weights, dtype=np.float64)
+
+
+def _tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray) -> SparseRows:
+    """CSR rows from feature occurrences ``(rows[i], cols[i])``: counts, sublinear TF × IDF,
+    L2 norm per row, columns sorted within a row."""
+    n_cols = max(len(idf), 1)
+    keys, counts = np.unique(rows.astype(np.int64) * n_cols + cols, return_counts=True)
+    row_of, col_of = keys // n_cols, keys % n_cols
+    vals = (1.0 + np.log(counts.astype(np.float64))) * idf[col_of]
+    norms = np.sqrt(np.bincount(row_of, weights=vals * vals, minlength=n_rows))
+    if len(vals):
+        vals /= norms[row_of]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
+    return SparseRows(indptr, col_of.astype(np.int64), vals)
 
 
 class TfidfVocabulary:
@@ -57,9 +86,27 @@ class TfidfVocabulary:
         self.terms = list(terms)
         self.idf = np.asarray(idf, dtype=np.float64)
         self.index = {t: i for i, t in enumerate(self.terms)}
+        self._words = {t[2:]: i for i, t in enumerate(self.terms) if t.startswith("w:")}
+        packed = [
+            (self._pack_term(t[2:]), i)
+            for i, t in enumerate(self.terms)
+            if t.startswith("c:") and 0 < len(t) - 2 <= MAX_PACKED_NGRAM
+        ]
+        packed.sort()
+        self._char_keys = np.array([k for k, _ in packed], dtype=np.int64)
+        self._char_cols = np.array([i for _, i in packed], dtype=np.int64)
+
+    @staticmethod
+    def _pack_term(gram: str) -> int:
+        key = 0
+        for ch in gram:
+            key = (key << _BITS) | ord(ch)
+        return key
 
     @classmethod
     def fit(cls, docs: Sequence[Sequence[str]], min_df: int = 1) -> TfidfVocabulary:
+        from collections import Counter
+
         df: Counter[str] = Counter()
         for feats in docs:
             df.update(set(feats))
@@ -69,22 +116,56 @@ class TfidfVocabulary:
         return cls(terms, idf)
 
     def transform(self, docs: Sequence[Sequence[str]]) -> SparseRows:
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        for feats in docs:
-            counts = Counter(self.index[f] for f in feats if f in self.index)
-            if counts:
-                cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-                vals = tf * self.idf[cols]
-                vals /= np.sqrt(vals @ vals)
-                order = np.argsort(cols)
-                indices.extend(cols[order].tolist())
-                data.extend(vals[order].tolist())
-            indptr.append(len(indices))
-        return SparseRows(
-            np.asarray(indptr, dtype=np.int64),
-            np.asarray(indices, dtype=np.int64),
-            np.asarray(data, dtype=np.float64),
+        """Rows of feature-string lists (the training route)."""
+        rows: list[int] = []
+        cols: list[int] = []
+        for r, feats in enumerate(docs):
+            for f in feats:
+                col = self.index.get(f)
+                if col is not None:
+                    rows.append(r)
+                    cols.append(col)
+        return _tfidf_rows(
+            np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), len(docs), self.idf
         )
+
+    def transform_texts(
+        self, texts: Sequence[str], words: Sequence[Sequence[str]], char_ngrams: Sequence[int]
+    ) -> SparseRows:
+        """Rows of normalised ``texts`` with their ``words``, without building feature strings.
+
+        Equal to ``transform([line_features(t, …) for t in texts])``; needs n-grams of at most
+        :data:`MAX_PACKED_NGRAM` characters and texts whose only whitespace is a single space.
+        """
+        word_rows: list[int] = []
+        word_cols: list[int] = []
+        lookup = self._words.get
+        for r, line in enumerate(words):
+            for w in line:
+                col = lookup(w)
+                if col is not None:
+                    word_rows.append(r)
+                    word_cols.append(col)
+        rows = [np.asarray(word_rows, dtype=np.int64)]
+        cols = [np.asarray(word_cols, dtype=np.int64)]
+        joined = "\n".join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = codes.astype(np.int64)
+        newline = codes == 10
+        line_of = np.cumsum(newline)
+        gap = newline | (codes == 32)
+        for n in char_ngrams:
+            starts = len(codes) - n + 1
+            if starts <= 0 or not len(self._char_keys):
+                continue
+            valid = ~gap[:starts]
+            for k in range(1, n):
+                valid &= ~gap[k : starts + k]
+            positions = np.flatnonzero(valid)
+            keys = _pack(codes, n, positions)
+            at = np.searchsorted(self._char_keys, keys)
+            at[at == len(self._char_keys)] = 0
+            hit = self._char_keys[at] == keys
+            rows.append(line_of[positions[hit]])
+            cols.append(self._char_cols[at[hit]])
+        return _tfidf_rows(np.concatenate(rows), np.concatenate(cols), len(texts), self.idf)
