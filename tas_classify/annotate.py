@@ -42,26 +42,32 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def result_cells(result: Result, note: str = "") -> tuple[Any, ...]:
-    """The appended cells for one result, in :data:`RESULT_COLUMNS` order.
-
-    ``note`` is a problem with the row itself (for example undecodable bytes); it goes into the
-    evidence and makes the row need review.
-    """
+def result_cells(result: Result) -> tuple[Any, ...]:
+    """The appended cells for one result, in :data:`RESULT_COLUMNS` order."""
     alternatives = "; ".join(f"{a.code} {a.confidence:.2f}" for a in result.alternatives)
-    evidence = [result.evidence.summary()]
+    evidence = result.evidence.summary()
     if result.flags:
-        evidence.append("flags: " + ", ".join(result.flags))
-    if note:
-        evidence.append(note)
+        evidence = "; ".join(e for e in (evidence, "flags: " + ", ".join(result.flags)) if e)
     return (
         result.code,
         result.name,
         round(result.confidence, 4),
-        result.needs_review or bool(note),
+        result.needs_review,
         alternatives,
-        "; ".join(e for e in evidence if e),
+        evidence,
     )
+
+
+def results_cells(results: list[Result]) -> list[tuple[Any, ...]]:
+    """:func:`result_cells` of each result (what batch workers send back: small to pickle)."""
+    return [result_cells(r) for r in results]
+
+
+def with_note(cells: tuple[Any, ...], note: str) -> tuple[Any, ...]:
+    """Cells of a row with a problem of its own (e.g. undecodable bytes): the note goes into the
+    evidence and the row needs review."""
+    code, name, confidence, _, alternatives, evidence = cells
+    return (code, name, confidence, True, alternatives, "; ".join(e for e in (evidence, note) if e))
 
 
 def clashing_columns(columns: Sequence[str]) -> list[str]:

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from tas_classify.annotate import cell_text, result_cells
+from tas_classify.annotate import cell_text, with_note
 from tas_classify.parallel import ChunkClassifier
-from tas_classify.results import Result
 from tas_classify.tables import Table
 
 CHUNK_ROWS = 2000
@@ -21,20 +20,25 @@ UNDECODABLE = "\ufffd"
 
 @dataclass
 class ClassifiedRow:
-    """One input row with its result; ``note`` is a problem with the row itself."""
+    """One input row: its number, its cells, and the cells appended for it
+    (:data:`~tas_classify.annotate.RESULT_COLUMNS`); ``note`` is a problem with the row itself."""
 
     number: int
     cells: list[Any]
-    result: Result
+    appended: tuple[Any, ...]
     note: str = ""
 
     @property
-    def appended(self) -> tuple[Any, ...]:
-        return result_cells(self.result, self.note)
+    def code(self) -> str:
+        return str(self.appended[0])
+
+    @property
+    def confidence(self) -> float:
+        return float(self.appended[2])
 
     @property
     def needs_review(self) -> bool:
-        return self.result.needs_review or bool(self.note)
+        return bool(self.appended[3])
 
 
 @dataclass
@@ -65,7 +69,9 @@ def classify_rows(
     chunk_rows: int = CHUNK_ROWS,
     quiet: bool = False,
 ) -> Iterator[ClassifiedRow]:
-    """Every row of ``table`` with its result, in order; a progress bar on a terminal's stderr."""
+    """Every row of ``table`` with its appended cells, in order; a progress bar on a terminal's
+    stderr. ``classifier`` must convert results with
+    :func:`~tas_classify.annotate.results_cells`."""
     note = f"row has bytes that are not valid {table.encoding}; check the encoding"
 
     def chunks() -> Iterator[list[tuple[int, list[Any]]]]:
@@ -80,13 +86,16 @@ def classify_rows(
             yield [cell_text(cells[text_index]) for _, cells in chunk]
 
     with _progress(table.size_hint, quiet) as bar:
-        for results in classifier.map(texts()):
+        for appended in classifier.map(texts()):
             chunk = pending.pop(0)
-            for (number, cells), result in zip(chunk, results):
+            for (number, cells), row_cells in zip(chunk, appended):
                 bad = table.encoding is not None and any(
                     isinstance(c, str) and UNDECODABLE in c for c in cells
                 )
-                yield ClassifiedRow(number, cells, result, note if bad else "")
+                if bad:
+                    yield ClassifiedRow(number, cells, with_note(row_cells, note), note)
+                else:
+                    yield ClassifiedRow(number, cells, row_cells)
             bar.update(len(chunk))
 
 
@@ -105,7 +114,7 @@ def run_batch(
         writer.write([*row.cells, *row.appended], highlight=row.needs_review)
         summary.rows += 1
         summary.needs_review += row.needs_review
-        summary.codes[row.result.code] += 1
+        summary.codes[row.code] += 1
         if row.note:
             summary.undecodable_rows.append(row.number)
     return summary

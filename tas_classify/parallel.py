@@ -4,16 +4,21 @@ does not grow with the input."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from tas_classify.results import Result
 
 _worker_model: Any = None
+#: What a worker does to a chunk's results before sending them back (a module-level function).
+Converter = Callable[[list[Result]], list[Any]]
+
+
+def _as_is(results: list[Result]) -> list[Any]:
+    return results
 
 
 def _load(model_dir: str | None) -> Any:
@@ -28,21 +33,30 @@ def _init_worker(model_dir: str | None) -> None:
     _worker_model = _load(model_dir)
 
 
-def _classify_in_worker(texts: list[str], track: str | None) -> list[Result]:
-    return _worker_model.classify(texts, track=track)  # type: ignore[no-any-return]
+def _classify_in_worker(texts: list[str], track: str | None, convert: Converter) -> list[Any]:
+    return convert(_worker_model.classify(texts, track=track))
 
 
 class ChunkClassifier:
     """Classifies chunks of texts with the model in ``model_dir`` (None: the shipped model).
 
-    ``n_jobs=1`` runs here; ``n_jobs>1`` starts that many worker processes (spawned, so that a
-    host's threads are never forked) and ships them the model's path, not the model.
+    ``n_jobs=1`` runs here; ``n_jobs>1`` uses that many worker processes of joblib's loky
+    executor (started fresh, never forked from a host's threads, and without the
+    ``if __name__ == "__main__"`` guard that plain multiprocessing needs), which load the model
+    once from its path: the model itself is never sent.
     """
 
-    def __init__(self, model_dir: str | Path | None, track: str | None, n_jobs: int = 1) -> None:
+    def __init__(
+        self,
+        model_dir: str | Path | None,
+        track: str | None,
+        n_jobs: int = 1,
+        convert: Converter = _as_is,
+    ) -> None:
         self.model_dir = str(model_dir) if model_dir else None
         self.track = track
         self.n_jobs = max(1, n_jobs)
+        self.convert = convert
         self._model: Any = None
 
     @property
@@ -52,20 +66,21 @@ class ChunkClassifier:
             self._model = _load(self.model_dir)
         return self._model
 
-    def map(self, chunks: Iterable[list[str]]) -> Iterator[list[Result]]:
-        """The results of each chunk, in order."""
+    def map(self, chunks: Iterable[list[str]]) -> Iterator[list[Any]]:
+        """The converted results of each chunk, in order."""
         if self.n_jobs == 1:
             for texts in chunks:
-                yield self.model.classify(texts, track=self.track)
+                yield self.convert(self.model.classify(texts, track=self.track))
             return
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            self.n_jobs, mp_context=context, initializer=_init_worker, initargs=(self.model_dir,)
-        ) as pool:
-            pending: deque[Future[list[Result]]] = deque()
-            for texts in chunks:
-                pending.append(pool.submit(_classify_in_worker, texts, self.track))
-                if len(pending) >= 2 * self.n_jobs:
-                    yield pending.popleft().result()
-            while pending:
+        from joblib.externals.loky import get_reusable_executor
+
+        pool = get_reusable_executor(
+            self.n_jobs, initializer=_init_worker, initargs=(self.model_dir,), reuse=True
+        )
+        pending: deque[Future[list[Any]]] = deque()
+        for texts in chunks:
+            pending.append(pool.submit(_classify_in_worker, texts, self.track, self.convert))
+            if len(pending) >= 2 * self.n_jobs:
                 yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

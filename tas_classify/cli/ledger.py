@@ -115,7 +115,7 @@ def batch_cmd(
     Example:
       tas-classify batch 合同台账.csv -o 合同台账_分类.xlsx
     """
-    from tas_classify.annotate import RESULT_COLUMNS
+    from tas_classify.annotate import RESULT_COLUMNS, results_cells
     from tas_classify.batch import run_batch
     from tas_classify.columns import ColumnError
     from tas_classify.parallel import ChunkClassifier
@@ -133,7 +133,7 @@ def batch_cmd(
     with opened(input_path, from_fmt, encoding, sheet) as table:
         try:
             index = text_column(table, column, quiet)
-            classifier = ChunkClassifier(model, track, jobs)
+            classifier = ChunkClassifier(model, track, jobs, convert=results_cells)
             with open_writer(output, out_fmt, [*table.columns, *RESULT_COLUMNS]) as writer:
                 summary = run_batch(table, index, classifier, writer, quiet=quiet)
         except (TableError, ColumnError) as exc:
@@ -167,8 +167,8 @@ def ledger_line(row: Any, text_index: int, amount_index: int, offshore_index: in
         row=row.number,
         text=text,
         amount=amount,
-        code=row.result.code,
-        confidence=row.result.confidence,
+        code=row.code,
+        confidence=row.confidence,
         needs_review=row.needs_review,
         offshore=parse_offshore(offshore_raw) if offshore_index is not None else None,
         amount_problem=problem,
@@ -257,6 +257,7 @@ def report_cmd(
     """
     from decimal import Decimal
 
+    from tas_classify.annotate import results_cells
     from tas_classify.batch import classify_rows
     from tas_classify.columns import find_column
     from tas_classify.parallel import ChunkClassifier
@@ -277,7 +278,8 @@ def report_cmd(
             if offshore_col
             else None
         )
-        rows = classify_rows(table, text_index, ChunkClassifier(model, track), quiet=quiet)
+        classifier = ChunkClassifier(model, track, convert=results_cells)
+        rows = classify_rows(table, text_index, classifier, quiet=quiet)
         lines = [ledger_line(r, text_index, amount_index, offshore_index) for r in rows]
     report = build_report(
         lines,
