@@ -39,9 +39,7 @@ def classify(text: str, track: str | None = None) -> Result:
     return default_model().classify([text], track=track)[0]
 
 
-def classify_batch(
-    texts: Iterable[str], track: str | None = None, n_jobs: int = 1
-) -> list[Result]:
+def classify_batch(texts: Iterable[str], track: str | None = None, n_jobs: int = 1) -> list[Result]:
     """Classify many lines; one result per line, in the same order.
 
     ``n_jobs > 1`` splits the lines over that many worker processes, each loading the model

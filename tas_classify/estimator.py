@@ -140,19 +140,12 @@ class TasClassifier:
         return f"TasClassifier({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     def __getstate__(self) -> dict[str, Any]:
-        """For in-memory copies (joblib workers, ``copy.deepcopy``): the tokenizer and rule
-        matcher are rebuilt from the parameters instead of being pickled. Model *files* never
-        use pickle: see :meth:`save`."""
+        """For in-memory copies (joblib and Dask workers, ``copy.deepcopy``): self-contained —
+        the tokenizer and rule matcher carry their dictionaries and rules, not file paths.
+        Model *files* never use pickle: see :meth:`save`."""
         state = self.__dict__.copy()
-        state.pop("tokenizer_", None)
-        state.pop("rule_matcher_", None)
         state.pop("_coef64_cache", None)
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        if "classes_" in state:
-            self._build_components()
 
     # ---------------------------------------------------------------- files
     def save(

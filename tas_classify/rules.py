@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -129,6 +130,13 @@ def file_digest(paths: Iterable[Path]) -> str:
 
 class RuleMatcher:
     """Finds which rules fire on a normalised line."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies carry the rules; the automaton is rebuilt from them."""
+        return {"rules": self.rules, "codes": self.codes}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["rules"], state["codes"])  # type: ignore[misc]
 
     def __init__(self, rules: Sequence[Rule], codes: Sequence[str]) -> None:
         import ahocorasick

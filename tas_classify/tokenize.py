@@ -14,6 +14,7 @@ users in the same process are unaffected.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import threading
@@ -28,9 +29,9 @@ _PUNCTUATION = frozenset(" \t\r\n,.;:!?()[]{}<>/\\|-_+=*&^%$#@~`'\"，。；：�
 ENGINE_VARIABLE = "TAS_CLASSIFY_TOKENIZER"
 
 
-def _dictionary_entries(path: Path) -> Iterable[tuple[str, int | None, str | None]]:
+def _dictionary_entries(text: str) -> Iterable[tuple[str, int | None, str | None]]:
     """(word, frequency, tag) lines of a jieba user dictionary, as jieba's loader reads them."""
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for raw in text.splitlines():
         parts = raw.strip().split()
         if not parts or raw.lstrip().startswith("#"):
             continue
@@ -45,12 +46,27 @@ def _is_word(token: str) -> bool:
 
 
 class WordTokenizer:
-    """Segments normalised text into words (punctuation and whitespace dropped)."""
+    """Segments normalised text into words (punctuation and whitespace dropped).
+
+    The dictionaries are read when the tokenizer is made, so a copy (pickled to a worker
+    process or another machine) carries them; the engine is loaded again on first use there.
+    """
 
     def __init__(self, user_dicts: Iterable[Path] = (), engine: str | None = None) -> None:
-        self._user_dicts = (data_path("dictionary.txt"), *user_dicts)
+        paths = (data_path("dictionary.txt"), *user_dicts)
+        self._dictionaries = tuple(Path(p).read_text(encoding="utf-8") for p in paths)
         self._requested = engine or os.environ.get(ENGINE_VARIABLE) or None
         self._engine: Any = None
+        self.engine_name = ""
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_dictionaries": self._dictionaries, "_requested": self._requested}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._dictionaries = state["_dictionaries"]
+        self._requested = state["_requested"]
+        self._engine = None
         self.engine_name = ""
         self._lock = threading.Lock()
 
@@ -71,8 +87,8 @@ class WordTokenizer:
                 raise
             return None
         engine = rjieba.Jieba()
-        for path in self._user_dicts:
-            for word, freq, tag in _dictionary_entries(path):
+        for text in self._dictionaries:
+            for word, freq, tag in _dictionary_entries(text):
                 engine.add_word(word, freq, tag)
         self.engine_name = "rjieba"
         return engine
@@ -86,9 +102,8 @@ class WordTokenizer:
         level = jieba.default_logger.level
         jieba.default_logger.setLevel(logging.WARNING)
         try:
-            for path in self._user_dicts:
-                with open(path, "rb") as fh:
-                    tokenizer.load_userdict(fh)
+            for text in self._dictionaries:
+                tokenizer.load_userdict(io.BytesIO(text.encode("utf-8")))
         finally:
             jieba.default_logger.setLevel(level)
         self.engine_name = "jieba"
