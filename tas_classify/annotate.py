@@ -32,13 +32,13 @@ def cell_text(value: Any) -> str:
         return value
     if isinstance(value, float) and math.isnan(value):
         return ""
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    try:  # pandas' NA and NaT
+    try:  # pandas' NA and NaT (NaT is also a datetime)
         if value != value:
             return ""
     except (TypeError, ValueError):
         return ""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
     return str(value)
 
 

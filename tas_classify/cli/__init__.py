@@ -5,6 +5,8 @@ Exit codes: 0 success, 1 a data error (bad file, unknown label, damaged model), 
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from tas_classify.cli.ledger import batch_cmd, report_cmd
@@ -17,6 +19,16 @@ from tas_classify.cli.rules import rules_group
 @click.version_option(package_name="tas_classify")
 def main() -> None:
     """Classify contract lines into the 技术先进型服务 (Annex 1) categories."""
+    _tolerant_streams()
+
+
+def _tolerant_streams() -> None:
+    """Text that cannot be encoded (lone surrogates from broken input) is written as '?' on
+    stdout / stderr instead of stopping the run halfway."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
 
 
 for _command in (

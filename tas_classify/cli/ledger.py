@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,6 +39,24 @@ def read_options(func: Any) -> Any:
 def note(message: str, quiet: bool) -> None:
     if not quiet:
         click.echo(message, err=True)
+
+
+@contextmanager
+def terminated_cleanly() -> Iterator[None]:
+    """Turn SIGTERM (``kill``, a scheduler's timeout) into SystemExit while the block runs, so
+    that a half-written output file is removed as on Ctrl-C; the previous handler comes back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -130,7 +150,7 @@ def batch_cmd(
             raise click.UsageError("an .xlsx workbook cannot go to stdout; use -o FILE.xlsx")
     except TableError as exc:
         raise click.UsageError(str(exc)) from exc
-    with opened(input_path, from_fmt, encoding, sheet) as table:
+    with terminated_cleanly(), opened(input_path, from_fmt, encoding, sheet) as table:
         try:
             index = text_column(table, column, quiet)
             classifier = ChunkClassifier(model, track, jobs, convert=results_cells)
@@ -292,5 +312,6 @@ def report_cmd(
     elif output is None:
         click.echo(render_text(report), nl=False)
     if output:
-        (write_xlsx if suffix == "xlsx" else write_html)(report, output)
+        with terminated_cleanly():
+            (write_xlsx if suffix == "xlsx" else write_html)(report, output)
         note(f"report written to {output}", quiet)
