@@ -419,19 +419,35 @@ class TasClassifier:
         self, rows: SparseRows, best: np.ndarray, k: int = 5
     ) -> list[tuple[FeatureWeight, ...]]:
         """For each row, its ``k`` features that pushed its best code most (positive only),
-        strongest first; ties keep column order."""
+        strongest first; among equal contributions the lower column comes first."""
         n = rows.n_rows
         row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
         contrib = rows.data * self.coef_[rows.indices, best[row_of]]
-        positive = np.flatnonzero(contrib > 0)
-        order = positive[np.lexsort((-contrib[positive], row_of[positive]))]
-        row_sorted = row_of[order]
-        rank = np.arange(len(order)) - np.searchsorted(row_sorted, row_sorted)
-        keep = order[rank < k]
-        bounds = np.searchsorted(row_of[keep], np.arange(n + 1)).tolist()
+        remaining = np.where(contrib > 0, contrib, -np.inf)
+        picked_rows, picked = [], []
+        for _ in range(k):  # k rounds of "largest left in each row", all rows at once
+            candidates = np.flatnonzero(remaining > -np.inf)
+            if not len(candidates):
+                break
+            rows_left = row_of[candidates]
+            top = np.full(n, -np.inf)
+            np.maximum.at(top, rows_left, remaining[candidates])
+            hits = candidates[remaining[candidates] == top[rows_left]]
+            first = hits[np.unique(row_of[hits], return_index=True)[1]]
+            picked_rows.append(row_of[first])
+            picked.append(first)
+            remaining[first] = -np.inf
+        if picked:
+            rows_picked = np.concatenate(picked_rows)
+            order = np.lexsort((np.repeat(np.arange(len(picked)), [len(p) for p in picked]),
+                                rows_picked))  # fmt: skip
+            chosen = np.concatenate(picked)[order]
+        else:
+            chosen = np.zeros(0, dtype=np.int64)
+        bounds = np.searchsorted(row_of[chosen], np.arange(n + 1)).tolist()
         terms = self.vocabulary_.terms
-        columns = rows.indices[keep].tolist()
-        values = contrib[keep].tolist()
+        columns = rows.indices[chosen].tolist()
+        values = contrib[chosen].tolist()
         return [
             tuple(FeatureWeight(terms[columns[j]], values[j]) for j in range(lo, hi))
             for lo, hi in zip(bounds[:-1], bounds[1:])
