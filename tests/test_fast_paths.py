@@ -93,3 +93,26 @@ def test_classifier_on_either_engine_gives_identical_results(lines, engines):
     fast.tokenizer_, plain.tokenizer_ = engines
     assert fast.classify(lines) == plain.classify(lines)
     assert np.array_equal(fast.predict_proba(lines), plain.predict_proba(lines))
+
+
+def test_vectorised_evidence_equals_a_per_line_sort(lines):
+    from tas_classify.results import FeatureWeight
+
+    model = TasClassifier.load(model_path("default"))
+    texts = [n.text for n in normalise_batch(lines[-2000:])]
+    rows = model._rows(texts)
+    best = model.predict_proba(lines[-2000:]).argmax(axis=1)
+    expected = []
+    for i in range(rows.n_rows):
+        lo, hi = rows.indptr[i], rows.indptr[i + 1]
+        cols = rows.indices[lo:hi]
+        contrib = rows.data[lo:hi] * model.coef_[cols, best[i]]
+        top = np.argsort(-contrib, kind="stable")[:5]
+        expected.append(
+            tuple(
+                FeatureWeight(model.vocabulary_.terms[cols[j]], float(contrib[j]))
+                for j in top
+                if contrib[j] > 0
+            )
+        )
+    assert model._top_features(rows, best) == expected
