@@ -20,6 +20,7 @@ import numpy as np
 from tas_classify import taxonomy
 from tas_classify._version import __version__
 from tas_classify.features import TfidfVocabulary
+from tas_classify.model_card import render_card
 
 FORMAT = "tas_classify-model"
 FORMAT_VERSION = 1
@@ -74,10 +75,13 @@ def save(
         "rule_scale": clf.rule_scale_,
         "user_dicts": dict_names,
         "metrics": metrics or {},
-        "files": {name: _sha256(out / name) for name in files},
         "terms": clf.vocabulary_.terms,
         "memory": clf.memory_,
     }
+    card_meta = {**meta, "remembered_lines": len(clf.memory_)}
+    (out / "card.md").write_text(render_card(card_meta), encoding="utf-8")
+    files.append("card.md")
+    meta["files"] = {name: _sha256(out / name) for name in files}
     (out / "model.json").write_text(
         json.dumps(meta, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
     )

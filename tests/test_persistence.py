@@ -125,3 +125,14 @@ def test_save_and_load_methods_round_trip(small_model, tmp_path):
     assert np.array_equal(loaded.predict_proba(LINES), small_model.predict_proba(LINES))
     assert loaded.metadata_["metrics"] == {"cv_accuracy": 0.5}
     assert list(loaded.classes_) == list(small_model.classes_)
+
+
+def test_model_folder_has_a_card_with_its_figures(small_model, tmp_path):
+    metrics = {"training_lines": 756, "cv_accuracy": 0.9, "eval": {"accuracy": 0.95, "ece": 0.02}}
+    folder = small_model.save(tmp_path / "carded", metrics=metrics, data_sha256="abc123")
+    card = (folder / "card.md").read_text(encoding="utf-8")
+    assert "training lines: 756" in card and "held-out accuracy: 0.95" in card
+    assert "training data SHA-256: abc123" in card
+    (folder / "card.md").write_text(card + "edited\n", encoding="utf-8")
+    with pytest.raises(ModelFileError, match="card.md: checksum mismatch"):
+        TasClassifier.load(folder)
