@@ -55,7 +55,7 @@ def classify_batch(texts: Iterable[str], track: str | None = None, n_jobs: int =
     from tas_classify.parallel import ChunkClassifier
 
     lines = _check_texts(texts)
-    size = max(2048, -(-len(lines) // (8 * n_jobs)))
+    size = max(2048, -(-len(lines) // (4 * n_jobs)))
     chunks = (lines[i : i + size] for i in range(0, len(lines), size))
     workers = ChunkClassifier(model_path("default"), track, n_jobs)
     return [result for chunk in workers.map(chunks) for result in chunk]

@@ -19,7 +19,7 @@ from tas_classify import taxonomy
 from tas_classify._resources import data_path
 from tas_classify.calibration import combine, fit_combiner
 from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
-from tas_classify.results import Candidate, Evidence, FeatureWeight, Result
+from tas_classify.results import Result
 from tas_classify.rules import RuleMatch, RuleMatcher, load_rules
 from tas_classify.text import NormalisedText, normalise, normalise_batch
 from tas_classify.tokenize import WordTokenizer
@@ -316,6 +316,8 @@ class TasClassifier:
         order = np.argsort(-proba, axis=1, kind="stable")[:, :4]
         features = self._top_features(rows, order[:, 0])
         probabilities = proba.tolist()
+        codes = [str(c) for c in self.classes_]
+        names = {c.code: c.name for c in taxonomy.categories()}
         return [
             self._result(
                 texts[i],
@@ -325,6 +327,8 @@ class TasClassifier:
                 order[i].tolist(),
                 [m for m in matches[i] if m.code in allowed],
                 features[i],
+                codes,
+                names,
                 has_evidence=bool(n_features[i]) or bool(matches[i]) or bool(known[i]),
                 filtered=bool(filtered[i]),
                 known=bool(known[i]),
@@ -353,37 +357,28 @@ class TasClassifier:
         p: list[float],
         order: list[int],
         fired: list[RuleMatch],
-        features: tuple[FeatureWeight, ...],
+        features: tuple[tuple[str, float], ...],
+        codes: list[str],
+        names: dict[str, str],
         *,
         has_evidence: bool,
         filtered: bool,
         known: bool,
     ) -> Result:
+        """One result, built straight into its compact row (see :class:`Result`)."""
         flags: list[str] = ["known_line"] if known else []
         if filtered:
             flags.append("track_filtered")
+        rules = tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in fired)
         if not norm.text or not has_evidence:
             flags.insert(0, "empty" if not norm.text else "no_evidence")
-            none = taxonomy.get(taxonomy.NONE)
-            return Result(
-                text=text,
-                code=none.code,
-                name=none.name,
-                confidence=0.0,
-                alternatives=(),
-                evidence=Evidence(rules=tuple(fired), features=()),
-                needs_review=True,
-                track=track,
-                normalised=norm.text,
-                flags=tuple(flags),
-            )
+            return Result.from_row(
+                (text, taxonomy.NONE, names[taxonomy.NONE], 0.0, (), rules, (), (), True,
+                 track, norm.text, tuple(flags))
+            )  # fmt: skip
         best = order[0]
-        code = str(self.classes_[best])
-        alternatives = tuple(
-            Candidate(str(self.classes_[j]), taxonomy.get(str(self.classes_[j])).name, p[j])
-            for j in order[1:4]
-            if p[j] >= 0.01
-        )
+        code = codes[best]
+        alternatives = tuple((codes[j], names[codes[j]], p[j]) for j in order[1:4] if p[j] >= 0.01)
         runner_up = p[order[1]] if len(order) > 1 else 0.0
         needs_review = bool(
             p[best] < self.review_threshold
@@ -392,20 +387,12 @@ class TasClassifier:
         )
         kpo_fields: tuple[str, ...] = ()
         if code == "KPO-01":
-            names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
-            kpo_fields = tuple(dict.fromkeys(names[m.field] for m in fired if m.field))
-        return Result(
-            text=text,
-            code=code,
-            name=taxonomy.get(code).name,
-            confidence=p[best],
-            alternatives=alternatives,
-            evidence=Evidence(rules=tuple(fired), features=features, kpo_fields=kpo_fields),
-            needs_review=needs_review,
-            track=track,
-            normalised=norm.text,
-            flags=tuple(flags),
-        )
+            field_names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
+            kpo_fields = tuple(dict.fromkeys(field_names[m.field] for m in fired if m.field))
+        return Result.from_row(
+            (text, code, names[code], p[best], alternatives, rules, features, kpo_fields,
+             needs_review, track, norm.text, tuple(flags))
+        )  # fmt: skip
 
     def _coef64(self) -> np.ndarray:
         """The coefficients in float64 (stored as float32 to halve the model file), cached."""
@@ -417,9 +404,9 @@ class TasClassifier:
 
     def _top_features(
         self, rows: SparseRows, best: np.ndarray, k: int = 5
-    ) -> list[tuple[FeatureWeight, ...]]:
-        """For each row, its ``k`` features that pushed its best code most (positive only),
-        strongest first; among equal contributions the lower column comes first."""
+    ) -> list[tuple[tuple[str, float], ...]]:
+        """For each row, its ``k`` features that pushed its best code most (positive only), as
+        (feature, weight), strongest first; among equal contributions the lower column first."""
         n = rows.n_rows
         row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
         contrib = rows.data * self.coef_[rows.indices, best[row_of]]
@@ -449,6 +436,6 @@ class TasClassifier:
         columns = rows.indices[chosen].tolist()
         values = contrib[chosen].tolist()
         return [
-            tuple(FeatureWeight(terms[columns[j]], values[j]) for j in range(lo, hi))
+            tuple((terms[columns[j]], values[j]) for j in range(lo, hi))
             for lo, hi in zip(bounds[:-1], bounds[1:])
         ]

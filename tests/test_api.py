@@ -95,3 +95,15 @@ def test_tracks_are_respected(seed, noise):
 def test_package_exports():
     for name in tas_classify.__all__:
         assert hasattr(tas_classify, name)
+
+
+def test_results_are_immutable_values_that_pickle():
+    import pickle
+
+    r = classify("某创新药临床前毒理研究及专利检索分析")
+    twin = pickle.loads(pickle.dumps(r))
+    assert twin == r and hash(twin) == hash(r) and twin.to_dict() == r.to_dict()
+    assert twin.evidence.kpo_fields == r.evidence.kpo_fields != ()
+    with pytest.raises(AttributeError, match="immutable"):
+        r.code = "NONE"
+    assert r != classify("服务器销售") and r != "ITO-01"

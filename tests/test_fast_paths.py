@@ -96,8 +96,6 @@ def test_classifier_on_either_engine_gives_identical_results(lines, engines):
 
 
 def test_vectorised_evidence_equals_a_per_line_sort(lines):
-    from tas_classify.results import FeatureWeight
-
     model = TasClassifier.load(model_path("default"))
     texts = [n.text for n in normalise_batch(lines[-2000:])]
     rows = model._rows(texts)
@@ -110,7 +108,7 @@ def test_vectorised_evidence_equals_a_per_line_sort(lines):
         top = np.argsort(-contrib, kind="stable")[:5]
         expected.append(
             tuple(
-                FeatureWeight(model.vocabulary_.terms[cols[j]], float(contrib[j]))
+                (model.vocabulary_.terms[cols[j]], float(contrib[j]))
                 for j in top
                 if contrib[j] > 0
             )
