@@ -8,9 +8,8 @@ Chinese keywords). English patterns match only at word boundaries (``rent`` is n
 
 from __future__ import annotations
 
-import hashlib
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,14 +117,6 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
         seen.add(rule.name)
         rules.append(rule)
     return tuple(rules)
-
-
-def file_digest(paths: Iterable[Path]) -> str:
-    """SHA-256 over the given files, for stamping models."""
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(Path(p).read_bytes())
-    return h.hexdigest()
 
 
 class RuleMatcher:
