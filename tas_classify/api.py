@@ -57,5 +57,11 @@ def classify_batch(texts: Iterable[str], track: str | None = None, n_jobs: int =
     lines = _check_texts(texts)
     size = max(2048, -(-len(lines) // (4 * n_jobs)))
     chunks = (lines[i : i + size] for i in range(0, len(lines), size))
-    workers = ChunkClassifier(model_path("default"), track, n_jobs)
-    return [result for chunk in workers.map(chunks) for result in chunk]
+    workers = ChunkClassifier(model_path("default"), track, n_jobs, convert=_rows_without_text)
+    rows = (row for chunk in workers.map(chunks) for row in chunk)
+    return [Result.from_row((text, *row)) for text, row in zip(lines, rows)]
+
+
+def _rows_without_text(results: list[Result]) -> list[tuple[object, ...]]:
+    """What a worker sends back: each result's row less the text, which the caller has."""
+    return [r.row[1:] for r in results]

@@ -107,3 +107,8 @@ def test_results_are_immutable_values_that_pickle():
     with pytest.raises(AttributeError, match="immutable"):
         r.code = "NONE"
     assert r != classify("服务器销售") and r != "ITO-01"
+
+
+def test_classify_batch_in_two_worker_processes_gives_the_same_results():
+    lines = [f"{text}（第{i}期）" for i in range(700) for text in ("数据清洗服务", "服务器销售", "")]
+    assert classify_batch(lines, n_jobs=2) == classify_batch(lines)
