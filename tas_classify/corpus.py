@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tas_classify import taxonomy
 from tas_classify.annotate import cell_text
-from tas_classify.columns import ColumnError, choose_text_column, find_column
+from tas_classify.columns import ColumnError, choose_text_column
 from tas_classify.tables import FORMATS, TableError, open_table
 
 LABEL_COLUMNS = ("label", "tas_code")
@@ -92,11 +92,7 @@ def _read_file(path: Path, unknown: dict[str, list[str]]) -> LabeledLines:
             else choose_text_column(columns, None, source=table.source)[0]
         )
         label_index = _label_column(columns, table.source)
-        accept_index = (
-            find_column(columns, "accept", source=table.source, option="accept")
-            if "accept" in columns
-            else None
-        )
+        accept_index = columns.index("accept") if "accept" in columns else None
         for row, cells in table.rows:
             text, label = cell_text(cells[text_index]), cell_text(cells[label_index]).strip()
             if not text.strip() or not label:

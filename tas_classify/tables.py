@@ -25,7 +25,6 @@ FORMATS = ("csv", "tsv", "txt", "xlsx", "jsonl")
 _SAMPLE = 1 << 20
 # Encodings a Chinese finance export comes in. GB18030 is a superset of GBK and GB2312.
 _CANDIDATES = ["utf_8", "gb18030", "big5", "utf_16"]
-csv.field_size_limit(1 << 30)  # a cell may hold a whole contract; the default 128 KiB is too small
 
 
 class TableError(ValueError):
@@ -206,6 +205,8 @@ def open_table(
             names, rows = _jsonl_rows(stream, source)
             yield Table(source, fmt, names, rows, chosen, size_hint)
         else:
+            # A cell may hold a whole contract; csv's default limit of 128 KiB is too small.
+            csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
             reader = csv.reader(stream, delimiter="\t" if fmt == "tsv" else ",")
             header = next(reader, None)
             if header is None:

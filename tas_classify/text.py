@@ -87,8 +87,12 @@ def _noise_words() -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
 
 
-def to_simplified(text: str) -> str:
-    """NFKC, Traditional → Simplified (Taiwan terms included) and lower case; no noise removal."""
+def _simplify(text: str, separator: str | None = None) -> str:
+    """NFKC, control characters, lone surrogates, Traditional → Simplified and lower case.
+
+    With ``separator``, ``text`` is several lines joined by it, and the regional terms are
+    replaced only in the lines OpenCC changed — as if each line were done alone.
+    """
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", text)
     # Lone surrogates cannot pass through OpenCC; replace them before conversion.
@@ -96,9 +100,20 @@ def to_simplified(text: str) -> str:
     with _converter_lock:
         simplified = _opencc().convert(text)
     if simplified != text:
-        for regional, mainland in _variants():
-            simplified = simplified.replace(regional, mainland)
+        before = text.split(separator) if separator else [text]
+        after = simplified.split(separator) if separator else [simplified]
+        for i, (old, new) in enumerate(zip(before, after)):
+            if old != new:
+                for regional, mainland in _variants():
+                    new = new.replace(regional, mainland)
+                after[i] = new
+        simplified = separator.join(after) if separator else after[0]
     return simplified.lower()
+
+
+def to_simplified(text: str) -> str:
+    """NFKC, Traditional → Simplified (Taiwan terms included) and lower case; no noise removal."""
+    return _simplify(text)
 
 
 def _remove_noise(text: str) -> str:
@@ -129,19 +144,8 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
     """
     if not texts or any(_SEPARATOR in t for t in texts):
         return [normalise(t) for t in texts]
-    joined = unicodedata.normalize("NFKC", _SEPARATOR.join(texts))
-    joined = _CONTROL.sub(" ", joined).encode("utf-8", "replace").decode("utf-8")
-    with _converter_lock:
-        converted = _opencc().convert(joined)
-    if converted != joined:
-        before, after = joined.split(_SEPARATOR), converted.split(_SEPARATOR)
-        for i, (old, new) in enumerate(zip(before, after)):
-            if old != new:
-                for regional, mainland in _variants():
-                    new = new.replace(regional, mainland)
-                after[i] = new
-        converted = _SEPARATOR.join(after)
-    parts = _remove_noise(converted.lower()).split(_SEPARATOR)
+    simplified = _simplify(_SEPARATOR.join(texts), _SEPARATOR)
+    parts = _remove_noise(simplified).split(_SEPARATOR)
     if len(parts) != len(texts):  # pragma: no cover - defensive: never seen
         return [normalise(t) for t in texts]
     return [
