@@ -1,15 +1,23 @@
 """Combining the text model with the keyword rules into calibrated probabilities.
 
-For each line the text model gives logits ``z`` (one per code) and the rules give vote sums ``r``.
-The ensemble is ``p = softmax(a·z + b·r)``: ``a`` is a temperature on the text model and ``b`` the
-trust placed in the rules. Both are fit by minimising log-loss on out-of-fold predictions (lines the
-text model did not see), so that the top probability is the probability of being right rather than
-the overconfident score a model gives its own training lines.
+For each line the text model gives logits ``z`` (one per code), the rules give vote sums ``r``,
+and the features give a coverage ``k`` in [0, 1]: the share of the line's character n-grams the
+model has seen in training (0 for a line that does not say what service was delivered). The
+ensemble is ``p = softmax((a + c·k)·z + b·r)``: ``a + c·k`` is a temperature on the text model that
+grows with how much of the line is known, and ``b`` the trust placed in the rules. The three are
+fit by minimising log-loss on out-of-fold predictions — lines the text model did not see, from
+folds that hold out whole registers when registers are given — so that the top probability is the
+probability of being right on text phrased unlike the training lines, rather than the
+overconfident score a model gives its own phrasing.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+
+class CalibrationError(ValueError):
+    """The ensemble could not be calibrated (non-finite inputs, or the optimiser failed)."""
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -18,33 +26,53 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def combine(z: np.ndarray, r: np.ndarray, a: float, b: float) -> np.ndarray:
-    """Probabilities of the ensemble for logits ``z`` and rule votes ``r``."""
-    return softmax(a * z + b * r)
+def combine(
+    z: np.ndarray,
+    r: np.ndarray,
+    a: float,
+    b: float,
+    coverage: np.ndarray | None = None,
+    c: float = 0.0,
+) -> np.ndarray:
+    """Probabilities of the ensemble for logits ``z``, rule votes ``r`` and ``coverage``."""
+    scale = a if coverage is None or c == 0.0 else (a + c * coverage)[:, None]
+    return softmax(scale * z + b * r)
 
 
-def fit_combiner(z: np.ndarray, r: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Fit ``(a, b)`` on held-out logits ``z``, rule votes ``r`` and label indices ``y``."""
+def fit_combiner(
+    z: np.ndarray, r: np.ndarray, y: np.ndarray, coverage: np.ndarray | None = None
+) -> tuple[float, float, float]:
+    """Fit ``(a, b, c)`` on held-out logits ``z``, rule votes ``r``, label indices ``y`` and
+    ``coverage`` (without coverage, ``c`` is 0)."""
     from scipy.optimize import minimize
 
     rows = np.arange(len(y))
+    k = np.zeros(len(y)) if coverage is None else np.asarray(coverage, dtype=np.float64)
+    if not (np.isfinite(z).all() and np.isfinite(r).all() and np.isfinite(k).all()):
+        raise CalibrationError("cannot calibrate: non-finite logits, rule weights or coverage")
 
     def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
-        a, b = params
-        logits = a * z + b * r
+        a, b, c = params
+        scale = a + c * k
+        logits = scale[:, None] * z + b * r
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_norm = np.log(np.exp(shifted).sum(axis=1))
         nll = float(np.mean(log_norm - shifted[rows, y]))
         p = np.exp(shifted - log_norm[:, None])
-        grad_a = float(np.mean((p * z).sum(axis=1) - z[rows, y]))
+        dz = (p * z).sum(axis=1) - z[rows, y]  # d nll / d scale, per line
+        grad_a = float(np.mean(dz))
+        grad_c = float(np.mean(dz * k))
         grad_b = float(np.mean((p * r).sum(axis=1) - r[rows, y]))
-        return nll, np.array([grad_a, grad_b])
+        return nll, np.array([grad_a, grad_b, grad_c])
 
     res = minimize(
         loss,
-        x0=np.array([1.0, 0.5]),
+        x0=np.array([1.0, 0.5, 0.0]),
         jac=True,
         method="L-BFGS-B",
-        bounds=[(1e-3, 100.0), (0.0, 10.0)],
-    )
-    return float(res.x[0]), float(res.x[1])
+        bounds=[(1e-3, 100.0), (0.0, 10.0), (0.0 if coverage is not None else 0.0,
+                                              100.0 if coverage is not None else 0.0)],
+    )  # fmt: skip
+    if not np.isfinite(res.x).all() or not np.isfinite(res.fun):
+        raise CalibrationError(f"calibration of the ensemble failed: {res.message}")
+    return float(res.x[0]), float(res.x[1]), float(res.x[2])

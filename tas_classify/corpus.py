@@ -1,9 +1,12 @@
 """Reading labeled lines for training and evaluation: CSV / TSV (any Chinese encoding), Excel
 ``.xlsx`` or JSON lines, or folders of them.
 
-The text is the ``text`` column, or a usual ledger header (合同名称 …); the label is ``label``, or
-``tas_code`` — so a reviewed ``tas-classify batch`` output can be fed straight back. An optional
-``accept`` column lists every acceptable code (``ITO-01|TRD-03``) for evaluation.
+The text is the ``text`` column, or a usual ledger header (合同名称 …); the label is ``label``,
+``tas_code`` or ``gold`` — so a reviewed ``tas-classify batch`` output can be fed straight back. An
+optional ``accept`` column lists every acceptable code (``ITO-01|TRD-03``, or a JSON list in
+``.jsonl``) for evaluation. An optional ``register`` (or ``kind``) column names the register a line
+is written in — ``tender``, ``invoice``, ``definition`` … — so that figures can be reported by
+register and calibration can hold whole registers out; lines without one get ``unspecified``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from tas_classify.annotate import cell_text
 from tas_classify.columns import ColumnError, choose_text_column
 from tas_classify.tables import FORMATS, TableError, open_table
 
-LABEL_COLUMNS = ("label", "tas_code")
+LABEL_COLUMNS = ("label", "tas_code", "gold")
+REGISTER_COLUMNS = ("register", "kind")
+#: The register of a line whose file has no register column.
+UNSPECIFIED = "unspecified"
 
 
 class CorpusError(ValueError):
@@ -29,7 +35,8 @@ class CorpusError(ValueError):
 class LabeledLines:
     """Lines with their primary code and the set of codes accepted as right.
 
-    ``skipped`` counts rows left out because their text or label was blank.
+    ``skipped`` counts rows left out because their text or label was blank; ``registers`` holds
+    each line's register (empty when built without one: read as ``unspecified``).
     """
 
     texts: tuple[str, ...]
@@ -37,6 +44,13 @@ class LabeledLines:
     accept: tuple[frozenset[str], ...]
     sources: tuple[str, ...]
     skipped: int = 0
+    registers: tuple[str, ...] = ()
+
+    def register_of(self) -> tuple[str, ...]:
+        """Each line's register (``unspecified`` where none was given)."""
+        if len(self.registers) == len(self.texts):
+            return self.registers
+        return (UNSPECIFIED,) * len(self.texts)
 
     def digest(self) -> str:
         """SHA-256 of the (text, label) pairs, recorded in models trained on them."""
@@ -50,6 +64,7 @@ class LabeledLines:
             self.accept + other.accept,
             self.sources + other.sources,
             self.skipped + other.skipped,
+            self.register_of() + other.register_of(),
         )
 
 
@@ -83,6 +98,7 @@ def _read_file(path: Path, unknown: dict[str, list[str]]) -> LabeledLines:
     labels: list[str] = []
     accept: list[frozenset[str]] = []
     sources: list[str] = []
+    registers: list[str] = []
     skipped = 0
     with open_table(str(path)) as table:
         columns = table.columns
@@ -93,21 +109,36 @@ def _read_file(path: Path, unknown: dict[str, list[str]]) -> LabeledLines:
         )
         label_index = _label_column(columns, table.source)
         accept_index = columns.index("accept") if "accept" in columns else None
+        register_index = next(
+            (columns.index(name) for name in REGISTER_COLUMNS if name in columns), None
+        )
         for row, cells in table.rows:
             text, label = cell_text(cells[text_index]), cell_text(cells[label_index]).strip()
             if not text.strip() or not label:
                 skipped += 1
                 continue
             label = label.upper()
-            extra = cell_text(cells[accept_index]) if accept_index is not None else ""
-            codes = {c.strip().upper() for c in extra.split("|") if c.strip()} | {label}
+            codes = _accepted(cells[accept_index] if accept_index is not None else None) | {label}
             for code in sorted(codes - valid):
                 unknown.setdefault(code, []).append(f"{path.name}:{row}")
             texts.append(text)
             labels.append(label)
             accept.append(frozenset(codes))
             sources.append(f"{path.name}:{row}")
-    return LabeledLines(tuple(texts), tuple(labels), tuple(accept), tuple(sources), skipped)
+            register = cell_text(cells[register_index]).strip() if register_index is not None else ""
+            registers.append(register or UNSPECIFIED)
+    return LabeledLines(
+        tuple(texts), tuple(labels), tuple(accept), tuple(sources), skipped, tuple(registers)
+    )
+
+
+def _accepted(cell: object) -> set[str]:
+    """The codes of an ``accept`` cell: ``A|B`` text, or a list (JSON lines)."""
+    if isinstance(cell, (list, tuple)):
+        parts = [cell_text(c) for c in cell]
+    else:
+        parts = cell_text(cell).split("|")
+    return {c.strip().upper() for c in parts if c.strip()}
 
 
 def read_labeled(paths: Iterable[str | Path]) -> LabeledLines:

@@ -20,8 +20,8 @@ from tas_classify._resources import data_path
 from tas_classify.calibration import combine, fit_combiner
 from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
 from tas_classify.results import Result
-from tas_classify.rules import RuleMatch, RuleMatcher, load_rules
-from tas_classify.text import NormalisedText, normalise, normalise_batch
+from tas_classify.rules import RuleMatch, RuleMatcher, load_invoice_categories, load_rules
+from tas_classify.text import NormalisedText, is_vague, normalise, normalise_batch
 from tas_classify.tokenize import WordTokenizer
 
 
@@ -71,6 +71,8 @@ class TasClassifier:
     cv : folds for the out-of-fold predictions that calibrate the ensemble.
     random_state : seed for the fold split (training is deterministic).
     rules : path of a rules TOML file; ``None`` uses the shipped ``data/rules.toml``.
+    invoice_categories : path of the invoice-category table (CSV); ``None`` uses the shipped
+        ``data/invoice_categories.csv``.
     user_dict : extra jieba dictionary files, added to the shipped one.
     review_threshold : results with a lower confidence need review.
     review_margin : results whose runner-up is closer than this need review.
@@ -90,6 +92,7 @@ class TasClassifier:
         cv: int = 5,
         random_state: int = 0,
         rules: str | Path | None = None,
+        invoice_categories: str | Path | None = None,
         user_dict: Sequence[str | Path] = (),
         review_threshold: float = 0.6,
         review_margin: float = 0.15,
@@ -101,6 +104,7 @@ class TasClassifier:
         self.cv = cv
         self.random_state = random_state
         self.rules = rules
+        self.invoice_categories = invoice_categories
         self.user_dict = user_dict
         self.review_threshold = review_threshold
         self.review_margin = review_margin
@@ -167,11 +171,17 @@ class TasClassifier:
     def _rules_path(self) -> Path:
         return Path(self.rules) if self.rules is not None else data_path("rules.toml")
 
+    def _invoice_categories_path(self) -> Path:
+        if self.invoice_categories is not None:
+            return Path(self.invoice_categories)
+        return data_path("invoice_categories.csv")
+
     def _build_components(self) -> None:
         self.tokenizer_ = WordTokenizer(tuple(Path(p) for p in self.user_dict))
-        self.rule_matcher_ = RuleMatcher(
-            load_rules(self._rules_path()), [str(c) for c in self.classes_]
+        rules = load_rules(self._rules_path()) + load_invoice_categories(
+            self._invoice_categories_path()
         )
+        self.rule_matcher_ = RuleMatcher(rules, [str(c) for c in self.classes_])
 
     def _features(self, normalised: Sequence[NormalisedText]) -> list[list[str]]:
         return [line_features(n.text, self.tokenizer_, self.char_ngrams) for n in normalised]
@@ -188,17 +198,25 @@ class TasClassifier:
     def _rule_votes(
         self, normalised: Sequence[NormalisedText]
     ) -> tuple[list[list[RuleMatch]], np.ndarray]:
-        matches = [self.rule_matcher_.match(n.text) for n in normalised]
+        matches = [self.rule_matcher_.match(n.text, n.category) for n in normalised]
         votes = np.zeros((len(matches), len(self.rule_matcher_.codes)))
         for i, m in enumerate(matches):
             votes[i] = self.rule_matcher_.scores(m)
         return matches, votes
 
     # ---------------------------------------------------------------- fit
-    def fit(self, X: Iterable[str], y: Iterable[str]) -> TasClassifier:
-        """Learn from lines ``X`` and their codes ``y`` (codes of SPEC §1)."""
+    def fit(
+        self, X: Iterable[str], y: Iterable[str], *, groups: Iterable[str] | None = None
+    ) -> TasClassifier:
+        """Learn from lines ``X`` and their codes ``y`` (codes of SPEC §1).
+
+        ``groups`` (optional) names each line's register (``tender``, ``invoice`` …). With two or
+        more registers, the out-of-fold predictions that calibrate the ensemble come from folds
+        that hold out whole registers, so the confidence is that of text phrased unlike anything
+        the model was trained on; without, from stratified random folds.
+        """
         from scipy.sparse import csr_matrix
-        from sklearn.model_selection import StratifiedKFold
+        from sklearn.model_selection import GroupKFold, StratifiedKFold
 
         texts = _check_texts(X)
         labels = [str(v) for v in y]
@@ -215,9 +233,13 @@ class TasClassifier:
         self._build_components()
         index_of = {c: i for i, c in enumerate(self.classes_)}
         y_idx = np.array([index_of[v] for v in labels])
+        group_of = None if groups is None else [str(g) for g in groups]
+        if group_of is not None and len(group_of) != len(texts):
+            raise ValueError(f"X has {len(texts)} lines but groups has {len(group_of)} entries")
         normalised = [normalise(t) for t in texts]
         docs = self._features(normalised)
         _, votes = self._rule_votes(normalised)
+        vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
 
         def fit_text_model(rows: np.ndarray) -> tuple[TfidfVocabulary, Any]:
             vocab = TfidfVocabulary.fit([docs[i] for i in rows], self.min_df)
@@ -228,18 +250,53 @@ class TasClassifier:
             m = vocab.transform([docs[i] for i in rows])
             return csr_matrix((m.data, m.indices, m.indptr), shape=(m.n_rows, len(vocab.terms)))
 
-        # Out-of-fold logits: every line scored by a model that did not see it.
+        # Out-of-fold logits: every line scored by a model that did not see it and, with
+        # registers, also by a model that saw no line of its register. The ensemble is
+        # calibrated on both sets at once: real lines come partly in registers the corpus has
+        # and partly in phrasing it has never seen.
         n_splits = min(self.cv, int(np.bincount(y_idx).min()))
         if n_splits < 2:
             raise ValueError("every code needs at least 2 lines to calibrate the ensemble")
-        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
-        oof = np.zeros((len(texts), len(self.classes_)))
-        for train_rows, test_rows in folds.split(np.zeros(len(texts)), y_idx):
-            vocab, lr = fit_text_model(train_rows)
-            oof[test_rows] = lr.decision_function(_csr(vocab, test_rows))
-        self.text_scale_, self.rule_scale_ = fit_combiner(oof, votes, y_idx)
-        proba_oof = combine(oof, votes, self.text_scale_, self.rule_scale_)
+
+        def out_of_fold(split: Any) -> tuple[np.ndarray, np.ndarray]:
+            logits = np.zeros((len(texts), len(self.classes_)))
+            coverage = np.zeros(len(texts))
+            for train_rows, test_rows in split:
+                vocab, lr = fit_text_model(train_rows)
+                held_out = vocab.transform([docs[i] for i in test_rows])
+                logits[test_rows] = lr.decision_function(_csr(vocab, test_rows))
+                coverage[test_rows] = held_out.coverage
+            coverage[vague] = 0.0
+            return logits, coverage
+
+        random_folds = StratifiedKFold(
+            n_splits=n_splits, shuffle=True, random_state=self.random_state
+        ).split(np.zeros(len(texts)), y_idx)
+        oof, coverage = out_of_fold(random_folds)
+        calib_z, calib_k, calib_r, calib_y = oof, coverage, votes, y_idx
+        n_groups = len(set(group_of)) if group_of is not None else 0
+        self.oof_register_accuracy_ = None
+        if n_groups >= 2:
+            register_folds = GroupKFold(n_splits=min(self.cv, n_groups)).split(
+                np.zeros(len(texts)), y_idx, groups=group_of
+            )
+            g_oof, g_coverage = out_of_fold(register_folds)
+            calib_z = np.vstack([oof, g_oof])
+            calib_k = np.concatenate([coverage, g_coverage])
+            calib_r = np.vstack([votes, votes])
+            calib_y = np.concatenate([y_idx, y_idx])
+        self.text_scale_, self.rule_scale_, self.coverage_scale_ = fit_combiner(
+            calib_z, calib_r, calib_y, calib_k
+        )
+        proba_oof = combine(
+            oof, votes, self.text_scale_, self.rule_scale_, coverage, self.coverage_scale_
+        )
         self.oof_accuracy_ = float(np.mean(proba_oof.argmax(axis=1) == y_idx))
+        if n_groups >= 2:  # accuracy on registers the model never saw
+            proba_unseen = combine(
+                g_oof, votes, self.text_scale_, self.rule_scale_, g_coverage, self.coverage_scale_
+            )
+            self.oof_register_accuracy_ = float(np.mean(proba_unseen.argmax(axis=1) == y_idx))
 
         vocab, lr = fit_text_model(np.arange(len(texts)))
         self.memory_ = _remembered(normalised, labels) if self.memory else {}
@@ -259,27 +316,40 @@ class TasClassifier:
             raise NotFittedError("this TasClassifier is not fitted yet; call fit() or load a model")
 
     def _analyse(
-        self, texts: Sequence[str]
-    ) -> tuple[list[NormalisedText], np.ndarray, list[list[RuleMatch]], Any, np.ndarray]:
-        """Normalised texts, probabilities, rule matches, feature rows, and which lines are
-        remembered training lines (their probability is all on the remembered label)."""
+        self, texts: Sequence[str], allowed: set[str] | None = None
+    ) -> tuple[
+        list[NormalisedText], np.ndarray, list[list[RuleMatch]], Any, np.ndarray, np.ndarray
+    ]:
+        """Normalised texts, probabilities, rule matches, feature rows, which lines are
+        remembered training lines (their probability is all on the remembered label), and which
+        do not say what service was delivered (``vague``). With ``allowed`` codes (a track), a
+        remembered label outside them is not used: the model's own answer is restricted instead."""
         self._check_fitted()
         normalised = normalise_batch(texts)
         rows = self._rows([n.text for n in normalised])
         logits = rows.dot(self._coef64()) + self.intercept_
         matches, votes = self._rule_votes(normalised)
-        proba = combine(logits, votes, self.text_scale_, self.rule_scale_)
+        vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
+        coverage = np.where(vague, 0.0, rows.coverage)
+        proba = combine(
+            logits,
+            votes,
+            self.text_scale_,
+            self.rule_scale_,
+            coverage,
+            getattr(self, "coverage_scale_", 0.0),
+        )
         known = np.zeros(len(texts), dtype=bool)
         memory = getattr(self, "memory_", {})
         if memory:
             column = {c: j for j, c in enumerate(self.classes_)}
             for i, norm in enumerate(normalised):
                 label = memory.get(norm.text)
-                if label is not None:
+                if label is not None and (allowed is None or label in allowed):
                     proba[i] = 0.0
                     proba[i, column[label]] = 1.0
                     known[i] = True
-        return normalised, proba, matches, rows, known
+        return normalised, proba, matches, rows, known, vague
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Probabilities, one column per code in ``classes_`` order."""
@@ -308,7 +378,9 @@ class TasClassifier:
     def _classify_chunk(
         self, texts: list[str], track: str | None, allowed: set[str]
     ) -> list[Result]:
-        normalised, proba, matches, rows, known = self._analyse(texts)
+        normalised, proba, matches, rows, known, vague = self._analyse(
+            texts, allowed if track is not None else None
+        )
         n_features = np.diff(rows.indptr)
         filtered = np.zeros(len(texts), dtype=bool)
         if track is not None:
@@ -332,6 +404,7 @@ class TasClassifier:
                 has_evidence=bool(n_features[i]) or bool(matches[i]) or bool(known[i]),
                 filtered=bool(filtered[i]),
                 known=bool(known[i]),
+                vague=bool(vague[i]),
             )
             for i in range(len(texts))
         ]
@@ -339,15 +412,17 @@ class TasClassifier:
     def _restrict_to_track(
         self, proba: np.ndarray, allowed: set[str]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Move the probability of codes outside the track to NONE: a service of the other
-        track is not in this enterprise's scope. Also says which lines' best code was outside."""
+        """The probabilities renormalised over the track's codes and NONE (SPEC §1): the best
+        code *within* the track — so a system-integration project is ITO-05 for an outsourcing
+        enterprise and TRD-01 for a trade one. Also says which lines' best code overall was
+        outside the track and most of its probability lay outside."""
         inside = np.isin(self.classes_, sorted(allowed))
-        filtered = ~inside[proba.argmax(axis=1)]
         restricted = np.where(inside, proba, 0.0)
-        restricted[:, self.classes_ == taxonomy.NONE] += proba[:, ~inside].sum(
-            axis=1, keepdims=True
-        )
-        return restricted, filtered
+        total = restricted.sum(axis=1, keepdims=True)
+        # Flagged when the line reads mostly as a service of the other track: the renormalised
+        # answer then rests on the smaller part of the probability and a person should look.
+        filtered = ~inside[proba.argmax(axis=1)] & (total[:, 0] < 0.5)
+        return np.divide(restricted, total, out=np.zeros_like(restricted), where=total > 0), filtered
 
     def _result(
         self,
@@ -364,9 +439,12 @@ class TasClassifier:
         has_evidence: bool,
         filtered: bool,
         known: bool,
+        vague: bool,
     ) -> Result:
         """One result, built straight into its compact row (see :class:`Result`)."""
         flags: list[str] = ["known_line"] if known else []
+        if vague and not known and norm.text:
+            flags.append("vague")
         if filtered:
             flags.append("track_filtered")
         rules = tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in fired)

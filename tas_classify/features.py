@@ -43,11 +43,14 @@ def _pack(codes: np.ndarray, n: int, positions: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SparseRows:
-    """Rows of a CSR matrix as plain NumPy arrays (``indptr``, ``indices``, ``data``)."""
+    """Rows of a CSR matrix as plain NumPy arrays (``indptr``, ``indices``, ``data``), and each
+    row's ``coverage``: the share of its character n-gram occurrences that the vocabulary knows
+    (0 for a row with none) — how much of a line the model has seen before."""
 
     indptr: np.ndarray
     indices: np.ndarray
     data: np.ndarray
+    coverage: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -119,15 +122,21 @@ class TfidfVocabulary:
         """Rows of feature-string lists (the training route)."""
         rows: list[int] = []
         cols: list[int] = []
+        grams = np.zeros(len(docs))
+        known = np.zeros(len(docs))
         for r, feats in enumerate(docs):
             for f in feats:
                 col = self.index.get(f)
+                is_gram = f.startswith("c:")
+                grams[r] += is_gram
                 if col is not None:
+                    known[r] += is_gram
                     rows.append(r)
                     cols.append(col)
-        return _tfidf_rows(
+        out = _tfidf_rows(
             np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), len(docs), self.idf
         )
+        return _with_coverage(out, known, grams)
 
     def transform_texts(
         self, texts: Sequence[str], words: Sequence[Sequence[str]], char_ngrams: Sequence[int]
@@ -154,18 +163,30 @@ class TfidfVocabulary:
         newline = codes == 10
         line_of = np.cumsum(newline)
         gap = newline | (codes == 32)
+        grams = np.zeros(len(texts))
+        known = np.zeros(len(texts))
         for n in char_ngrams:
             starts = len(codes) - n + 1
-            if starts <= 0 or not len(self._char_keys):
+            if starts <= 0:
                 continue
             valid = ~gap[:starts]
             for k in range(1, n):
                 valid &= ~gap[k : starts + k]
             positions = np.flatnonzero(valid)
+            grams += np.bincount(line_of[positions], minlength=len(texts))
+            if not len(self._char_keys):
+                continue
             keys = _pack(codes, n, positions)
             at = np.searchsorted(self._char_keys, keys)
             at[at == len(self._char_keys)] = 0
             hit = self._char_keys[at] == keys
             rows.append(line_of[positions[hit]])
             cols.append(self._char_cols[at[hit]])
-        return _tfidf_rows(np.concatenate(rows), np.concatenate(cols), len(texts), self.idf)
+            known += np.bincount(line_of[positions[hit]], minlength=len(texts))
+        out = _tfidf_rows(np.concatenate(rows), np.concatenate(cols), len(texts), self.idf)
+        return _with_coverage(out, known, grams)
+
+
+def _with_coverage(rows: SparseRows, known: np.ndarray, grams: np.ndarray) -> SparseRows:
+    coverage = np.divide(known, grams, out=np.zeros_like(known), where=grams > 0)
+    return SparseRows(rows.indptr, rows.indices, rows.data, coverage)

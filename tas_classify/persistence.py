@@ -46,12 +46,13 @@ def save(
     for name, array in arrays.items():
         np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
     shutil.copyfile(clf._rules_path(), out / "rules.toml")
+    shutil.copyfile(clf._invoice_categories_path(), out / "invoice_categories.csv")
     dict_names = []
     for i, p in enumerate(clf.user_dict):
         name = f"user_dict_{i}.txt"
         shutil.copyfile(p, out / name)
         dict_names.append(name)
-    files = [f"{n}.npy" for n in _ARRAYS] + ["rules.toml", *dict_names]
+    files = [f"{n}.npy" for n in _ARRAYS] + ["rules.toml", "invoice_categories.csv", *dict_names]
     try:
         import sklearn
 
@@ -60,6 +61,7 @@ def save(
         sklearn_version = ""
     params = clf.get_params()
     params.pop("rules")
+    params.pop("invoice_categories")
     params.pop("user_dict")
     params["char_ngrams"] = list(params["char_ngrams"])
     meta = {
@@ -73,6 +75,7 @@ def save(
         "training_data_sha256": data_sha256,
         "text_scale": clf.text_scale_,
         "rule_scale": clf.rule_scale_,
+        "coverage_scale": clf.coverage_scale_,
         "user_dicts": dict_names,
         "metrics": metrics or {},
         "terms": clf.vocabulary_.terms,
@@ -162,6 +165,12 @@ def load(path: str | Path) -> Any:
     clf = TasClassifier(
         **params,
         rules=folder / "rules.toml",
+        # Models saved before the table existed read the shipped one.
+        invoice_categories=(
+            folder / "invoice_categories.csv"
+            if "invoice_categories.csv" in meta["files"]
+            else None
+        ),
         user_dict=tuple(folder / n for n in meta["user_dicts"]),
     )
     clf.classes_ = np.array(meta["classes"])
@@ -171,6 +180,7 @@ def load(path: str | Path) -> Any:
     clf.intercept_ = arrays["intercept"]
     clf.text_scale_ = float(meta["text_scale"])
     clf.rule_scale_ = float(meta["rule_scale"])
+    clf.coverage_scale_ = float(meta.get("coverage_scale", 0.0))
     clf.memory_ = _memory(meta.get("memory", {}), folder, clf.classes_)
     clf.metadata_ = {k: v for k, v in meta.items() if k not in ("terms", "memory")}
     if len(clf.vocabulary_.terms) != clf.coef_.shape[0] or clf.coef_.shape[1] != len(clf.classes_):

@@ -4,10 +4,16 @@ Matching runs one Aho–Corasick automaton (pyahocorasick) over the normalised l
 does not grow with the number of patterns, and every occurrence is found even when two keywords
 touch or a digit follows a keyword (the cases where word-boundary matchers such as flashtext miss
 Chinese keywords). English patterns match only at word boundaries (``rent`` is not in ``current``).
+
+The invoice-category table (``data/invoice_categories.csv``) becomes rules of the same kind whose
+one pattern is a VAT tax category's short name: they fire when an invoice item ``*简称*名称`` carries
+that category (``*软件*…`` votes NONE: a software product sold as goods), and show in the evidence
+as ``invoice.软件``.
 """
 
 from __future__ import annotations
 
+import csv
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +42,10 @@ class Rule:
     unless: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     field: str | None = None
+    not_inside: tuple[str, ...] = ()
+    #: ``"text"``: patterns are looked for in the line; ``"invoice_category"``: the one pattern
+    #: is a tax category's short name, compared with the line's invoice category.
+    target: str = "text"
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,7 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
                 unless=_expand(raw, "unless", sets, where),
                 requires=_expand(raw, "requires", sets, where),
                 field=raw.get("field"),
+                not_inside=_expand(raw, "not_inside", sets, where),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise RulesFileError(f"{where}: missing or invalid key {exc}") from exc
@@ -119,8 +130,57 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+INVOICE_COLUMNS = ("category", "kind", "code", "weight", "note")
+
+
+def load_invoice_categories(path: Path) -> tuple[Rule, ...]:
+    """Read and validate the invoice-category table (CSV: category, kind, code, weight, note)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise RulesFileError(f"{path}: cannot read invoice-category table: {exc}") from exc
+    if not rows or [c.strip() for c in rows[0]] != list(INVOICE_COLUMNS):
+        raise RulesFileError(f"{path}, row 1: the header must be {','.join(INVOICE_COLUMNS)}")
+    valid_codes = set(taxonomy.codes())
+    out: list[Rule] = []
+    seen: set[str] = set()
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(INVOICE_COLUMNS):
+            raise RulesFileError(f"{path}, row {number}: expected 5 columns, got {len(cells)}")
+        category, kind, code, weight, _note = (c.strip() for c in cells)
+        category = to_simplified(category)
+        if not category or category in seen:
+            raise RulesFileError(f"{path}, row {number}, column category: blank or repeated")
+        if kind not in ("goods", "service"):
+            raise RulesFileError(f"{path}, row {number}, column kind: 'goods' or 'service'")
+        if code not in valid_codes:
+            raise RulesFileError(f"{path}, row {number}, column code: unknown code {code!r}")
+        try:
+            value = float(weight)
+        except ValueError:
+            value = float("nan")
+        if not (-10.0 <= value <= 10.0):
+            raise RulesFileError(
+                f"{path}, row {number}, column weight: a number from -10 to 10, got {weight!r}"
+            )
+        seen.add(category)
+        out.append(
+            Rule(
+                name=f"invoice.{category}",
+                code=code,
+                weight=value,
+                patterns=(category,),
+                target="invoice_category",
+            )
+        )
+    return tuple(out)
+
+
 class RuleMatcher:
-    """Finds which rules fire on a normalised line."""
+    """Finds which rules fire on a normalised line (and on its invoice category)."""
 
     def __getstate__(self) -> dict[str, Any]:
         """Copies carry the rules; the automaton is rebuilt from them."""
@@ -136,12 +196,18 @@ class RuleMatcher:
         self.codes = tuple(codes)
         self._code_index = {c: i for i, c in enumerate(self.codes)}
         self._automaton = ahocorasick.Automaton()
+        self._by_category = {
+            r.patterns[0]: i for i, r in enumerate(self.rules) if r.target == "invoice_category"
+        }
         keys: dict[str, list[tuple[int, str, str]]] = {}
         for r_index, rule in enumerate(self.rules):
+            if rule.target != "text":
+                continue
             for role, patterns in (
                 ("match", rule.patterns),
                 ("unless", rule.unless),
                 ("requires", rule.requires),
+                ("not_inside", rule.not_inside),
             ):
                 for pattern in patterns:
                     key = to_simplified(pattern).strip()
@@ -152,13 +218,25 @@ class RuleMatcher:
             self._automaton.make_automaton()
         self._empty = not keys
 
-    def match(self, text: str) -> list[RuleMatch]:
-        """Rules that fire on ``text`` (already normalised), in file order."""
+    def match(self, text: str, category: str = "") -> list[RuleMatch]:
+        """Rules that fire on ``text`` (already normalised) and its invoice ``category``, in
+        file order (invoice-category rules last)."""
+        found = self._match_text(text)
+        at = self._by_category.get(category) if category else None
+        if at is not None:
+            rule = self.rules[at]
+            found.append(RuleMatch(rule.name, rule.code, f"*{category}*", rule.weight))
+        return found
+
+    def _match_text(self, text: str) -> list[RuleMatch]:
         if self._empty or not text:
             return []
         first_pattern: dict[int, str] = {}
         silenced: set[int] = set()
         satisfied: set[int] = set()
+        # Rules with not_inside: every pattern occurrence, and the spans that mask them.
+        occurrences: dict[int, list[tuple[int, int, str]]] = {}
+        masks: dict[int, list[tuple[int, int]]] = {}
         for end, (key, entries) in self._automaton.iter(text):
             start = end - len(key) + 1
             if _is_word_char(key[0]) and start > 0 and _is_word_char(text[start - 1]):
@@ -170,8 +248,18 @@ class RuleMatcher:
                     silenced.add(r_index)
                 elif role == "requires":
                     satisfied.add(r_index)
+                elif role == "not_inside":
+                    masks.setdefault(r_index, []).append((start, end))
+                elif self.rules[r_index].not_inside:
+                    occurrences.setdefault(r_index, []).append((start, end, pattern))
                 else:
                     first_pattern.setdefault(r_index, pattern)
+        for r_index, found in occurrences.items():
+            spans = masks.get(r_index, [])
+            for start, end, pattern in found:  # the automaton reports by end position
+                if not any(lo <= start and end <= hi for lo, hi in spans):
+                    first_pattern.setdefault(r_index, pattern)
+                    break
         return [
             RuleMatch(
                 rule=self.rules[i].name,

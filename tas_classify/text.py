@@ -5,20 +5,33 @@ OpenCC's character-level ``t2s`` profile and, for lines that were in Traditional
 regional terms of ``data/variants.txt`` (軟體 → 软件, 資料庫 → 数据库 …; OpenCC's phrase profiles
 are not used because they also rewrite mainland words, e.g. 核心 → 内核), lower case, then
 removal of ledger noise that says nothing about the service: contract and order
-numbers, amounts and currencies, dates and quarters, phase markers (一期/二期, Phase 2), bracket
-characters, invoice-prefix asterisks and the words listed in ``data/noise_words.txt``.
+numbers, amounts and currencies, dates, year ranges and quarters, phase markers (一期/二期, Phase 2),
+bracket characters, invoice-prefix asterisks and the words listed in ``data/noise_words.txt``; then
+the buyer-side wrapping of tender titles listed in ``data/wrappers.toml`` (notice types, calls for
+comments, lot markers, the buyer's company names at the start).
+
+A VAT-invoice item ``*简称*名称`` keeps its text; the tax category's short name between the
+asterisks is also returned on its own (:attr:`NormalisedText.category`), for the invoice-category
+table (``data/invoice_categories.csv``) to read.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from tas_classify._resources import data_path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
 
@@ -26,6 +39,8 @@ _CN_DIGITS = "一二三四五六七八九十百零〇两"
 _NOISE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
     for p in (
+        # year ranges: 2026-2028年, 2026年至2027年, 2025~2026年度
+        r"\d{4}\s*年?\s*(?:-|至|到|~|—)\s*\d{4}\s*年度?",
         # contract / order / invoice numbers: HT-2024-0381, PO#4500012, No.12, SOW #3, 合同号:AB12
         r"(?:no\.?|sow|po|wo|inv|ht|contract|合同|订单|编号|发票)\s*[#:：\-]?\s*[a-z]*[-_/]?\d[a-z0-9_\-/]*",
         r"(?<![a-z0-9])[a-z]{1,6}[-_/]\d{2,}[a-z0-9_\-/]*|(?<![a-z0-9])[a-z]{1,6}\d{3,}[a-z0-9_\-/]*",
@@ -37,6 +52,9 @@ _NOISE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\d{4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,2})?(?![\da-z])",
         r"\d{2,4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?",
         r"\d{4}\s*年度?",
+        # Taiwan (民國) years and quarters: 115年度, 第1季, 第三季度
+        r"(?<!\d)1[01]\d\s*年度?",
+        rf"第\s*[1-4一二三四]\s*季度?",
         r"\d{1,2}\s*月份?(?:\s*\d{1,2}\s*[日号])?",
         r"\b(?:fy\d{2,4}|q[1-4]|h[12])\b",
         # phase markers: 一期, 第二期, 3期, phase 2, stage ii
@@ -52,12 +70,93 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]")
 _converter_lock = threading.Lock()
 
 
+# The tax category of a VAT-invoice item: ``*信息技术服务*软件开发服务`` → ``信息技术服务``.
+_INVOICE_CATEGORY = re.compile(r"^\s{0,3}\*\s{0,2}([^*\s\ue000]{1,16}?)\s{0,2}\*")
+
+
 @dataclass(frozen=True)
 class NormalisedText:
-    """A line as given (``original``) and as the model reads it (``text``)."""
+    """A line as given (``original``), as the model reads it (``text``), and the tax category
+    of a VAT-invoice item (``category``: ``信息技术服务`` for ``*信息技术服务*…``, else empty)."""
 
     original: str
     text: str
+    category: str = ""
+
+
+class WrappersFileError(ValueError):
+    """A wrappers file that cannot be used, with the file and wrapper at fault."""
+
+
+def load_wrappers(path: str | Path | None = None) -> tuple[re.Pattern[str], ...]:
+    """The compiled patterns of a wrappers file (default ``data/wrappers.toml``), in file order."""
+    where = data_path("wrappers.toml") if path is None else path
+    try:
+        table = tomllib.loads(Path(where).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise WrappersFileError(f"{where}: cannot read wrappers file: {exc}") from exc
+    out = []
+    for i, raw in enumerate(table.get("wrapper", []), start=1):
+        name = raw.get("name", "unnamed") if isinstance(raw, dict) else "unnamed"
+        try:
+            out.append(re.compile(str(raw["pattern"])))
+        except (KeyError, TypeError, re.error) as exc:
+            raise WrappersFileError(
+                f"{where}: wrapper #{i} ({name}): missing or invalid pattern ({exc})"
+            ) from exc
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _wrappers() -> tuple[re.Pattern[str], ...]:
+    return load_wrappers()
+
+
+def _remove_wrappers(text: str) -> str:
+    for pattern in _wrappers():
+        text = pattern.sub(" ", text)
+    return text
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> re.Pattern[str] | None:
+    lines = data_path("generic_words.txt").read_text(encoding="utf-8").splitlines()
+    words = [w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#")]
+    if not words:
+        return None
+    latin = [w for w in words if w.isascii()]
+    other = [w for w in words if not w.isascii()]
+    alternatives = [re.escape(w) for w in sorted(other, key=len, reverse=True)]
+    # English words only as whole words: "it" is not the "it" of "audit".
+    alternatives += [rf"\b{re.escape(w)}\b" for w in sorted(latin, key=len, reverse=True)]
+    return re.compile("|".join(alternatives))
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[a-z]{3,}")
+
+
+def is_vague(text: str) -> bool:
+    """Whether a normalised line does not say what service was delivered: once the words of
+    ``data/generic_words.txt`` are taken out, fewer than two Chinese characters and no English
+    word of three letters or more are left.
+
+    >>> is_vague("外包服务费"), is_vague("it服务费"), is_vague("oracle数据库维护")
+    (True, True, False)
+    """
+    generic = _generic_words()
+    rest = generic.sub(" ", text) if generic is not None else text
+    return len(_CJK.findall(rest)) < 2 and not _LATIN_WORD.search(rest)
+
+
+def invoice_category(simplified: str) -> str:
+    """The tax category between the leading asterisks of an invoice item, or ``""``.
+
+    >>> invoice_category("*信息技术服务*软件开发服务"), invoice_category("软件开发")
+    ('信息技术服务', '')
+    """
+    found = _INVOICE_CATEGORY.match(simplified)
+    return found.group(1) if found else ""
 
 
 @lru_cache(maxsize=1)
@@ -127,8 +226,9 @@ def _remove_noise(text: str) -> str:
 
 def normalise(text: str) -> NormalisedText:
     """Normalise one line; see the module docstring for the steps."""
-    clean = _SPACES.sub(" ", _remove_noise(to_simplified(text))).strip()
-    return NormalisedText(original=text, text=clean)
+    simplified = to_simplified(text)
+    clean = _SPACES.sub(" ", _remove_wrappers(_remove_noise(simplified))).strip()
+    return NormalisedText(original=text, text=clean, category=invoice_category(simplified))
 
 
 # Joins a batch into one string for the steps that work character by character or within a line.
@@ -146,9 +246,14 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
         return [normalise(t) for t in texts]
     simplified = _simplify(_SEPARATOR.join(texts), _SEPARATOR)
     parts = _remove_noise(simplified).split(_SEPARATOR)
-    if len(parts) != len(texts):  # pragma: no cover - defensive: never seen
+    lines = simplified.split(_SEPARATOR)
+    if len(parts) != len(texts) or len(lines) != len(texts):  # pragma: no cover - defensive
         return [normalise(t) for t in texts]
     return [
-        NormalisedText(original=t, text=_SPACES.sub(" ", part).strip())
-        for t, part in zip(texts, parts)
+        NormalisedText(
+            original=t,
+            text=_SPACES.sub(" ", _remove_wrappers(part)).strip(),
+            category=invoice_category(line),
+        )
+        for t, part, line in zip(texts, parts, lines)
     ]

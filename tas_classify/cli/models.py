@@ -133,7 +133,7 @@ def train_cmd(
     skipped = f"; {data.skipped} rows with blank text or label skipped" if data.skipped else ""
     click.echo(f"training on {len(data.texts)} lines ({cv}-fold calibration){skipped} …", err=True)
     try:
-        clf.fit(data.texts, data.labels)
+        clf.fit(data.texts, data.labels, groups=data.register_of())
     except (ValueError, RulesFileError) as exc:
         raise DataError(str(exc)) from exc
     metrics: dict[str, Any] = {
