@@ -125,7 +125,7 @@ def _read_file(path: Path, unknown: dict[str, list[str]]) -> LabeledLines:
             labels.append(label)
             accept.append(frozenset(codes))
             sources.append(f"{path.name}:{row}")
-            register = cell_text(cells[register_index]).strip() if register_index is not None else ""
+            register = "" if register_index is None else cell_text(cells[register_index]).strip()
             registers.append(register or UNSPECIFIED)
     return LabeledLines(
         tuple(texts), tuple(labels), tuple(accept), tuple(sources), skipped, tuple(registers)

@@ -240,6 +240,7 @@ class TasClassifier:
         docs = self._features(normalised)
         _, votes = self._rule_votes(normalised)
         vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
+        votes[vague] = 0.0
 
         def fit_text_model(rows: np.ndarray) -> tuple[TfidfVocabulary, Any]:
             vocab = TfidfVocabulary.fit([docs[i] for i in rows], self.min_df)
@@ -331,6 +332,7 @@ class TasClassifier:
         matches, votes = self._rule_votes(normalised)
         vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
         coverage = np.where(vague, 0.0, rows.coverage)
+        votes[vague] = 0.0  # rules that fire on generic words ("技术支持服务费") prove nothing
         proba = combine(
             logits,
             votes,
@@ -414,15 +416,30 @@ class TasClassifier:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The probabilities renormalised over the track's codes and NONE (SPEC §1): the best
         code *within* the track — so a system-integration project is ITO-05 for an outsourcing
-        enterprise and TRD-01 for a trade one. Also says which lines' best code overall was
-        outside the track and most of its probability lay outside."""
+        enterprise and TRD-01 for a trade one. The probability of a code outside the track first
+        passes to its counterparts inside it (:func:`taxonomy.counterparts`). Also says which
+        lines' best code overall was outside the track and most of its probability lay outside."""
         inside = np.isin(self.classes_, sorted(allowed))
         restricted = np.where(inside, proba, 0.0)
+        column = {str(c): j for j, c in enumerate(self.classes_)}
+        for j, code in enumerate(self.classes_):
+            if inside[j]:
+                continue
+            targets = [column[t] for t in taxonomy.counterparts(str(code)) if t in column]
+            targets = [t for t in targets if inside[t]]
+            if not targets:
+                continue
+            # The same activity in this track: pass the mass on, in proportion to what the
+            # model gives each counterpart (equally where it gives them nothing).
+            share = proba[:, targets] + 1e-12
+            share /= share.sum(axis=1, keepdims=True)
+            restricted[:, targets] += proba[:, [j]] * share
         total = restricted.sum(axis=1, keepdims=True)
         # Flagged when the line reads mostly as a service of the other track: the renormalised
         # answer then rests on the smaller part of the probability and a person should look.
         filtered = ~inside[proba.argmax(axis=1)] & (total[:, 0] < 0.5)
-        return np.divide(restricted, total, out=np.zeros_like(restricted), where=total > 0), filtered
+        renormalised = np.divide(restricted, total, out=np.zeros_like(restricted), where=total > 0)
+        return renormalised, filtered
 
     def _result(
         self,

@@ -1,10 +1,12 @@
 """Figures for a classifier on labeled lines: accuracy within the accepted codes, macro-F1,
-in-scope-vs-NONE F1, expected calibration error, per-code recall and the confusion matrix."""
+in-scope-vs-NONE F1, NONE recall, expected calibration error, per-code recall and the confusion
+matrix — overall and by register — and the lines it got wrong (:func:`evaluate_model`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -23,10 +25,16 @@ class Report:
     recall: dict[str, float] = field(default_factory=dict)
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
 
+    @property
+    def none_recall(self) -> float:
+        """Share of the NONE lines answered NONE (0 when there is no NONE line)."""
+        return self.recall.get(NONE, 0.0)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "n": self.n,
             "accuracy": round(self.accuracy, 4),
+            "none_recall": round(self.none_recall, 4),
             "macro_f1": round(self.macro_f1, 4),
             "in_scope_f1": round(self.in_scope_f1, 4),
             "ece": round(self.ece, 4),
@@ -91,4 +99,116 @@ def evaluate(
         ece=expected_calibration_error(confidence, correct),
         recall=recall,
         confusion=confusion,
+    )
+
+
+class _Classifier(Protocol):
+    def classify(self, texts: Sequence[str], track: str | None = None) -> list[Any]: ...
+
+
+class _Labeled(Protocol):
+    texts: tuple[str, ...]
+    labels: tuple[str, ...]
+    accept: tuple[frozenset[str], ...]
+    sources: tuple[str, ...]
+
+    def register_of(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A line the model got wrong: where it is, what it says, what was expected and answered."""
+
+    source: str
+    register: str
+    text: str
+    label: str
+    accept: tuple[str, ...]
+    predicted: str
+    confidence: float
+    needs_review: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "register": self.register,
+            "text": self.text,
+            "label": self.label,
+            "accept": list(self.accept),
+            "predicted": self.predicted,
+            "confidence": round(self.confidence, 4),
+            "needs_review": self.needs_review,
+        }
+
+
+@dataclass(frozen=True)
+class ModelEvaluation:
+    """A model on a labeled set: overall figures, the same by register, the share of lines
+    flagged for review and the accuracy of those that were not, and every wrong line."""
+
+    overall: Report
+    by_register: dict[str, Report]
+    review_share: float
+    unflagged_accuracy: float
+    errors: tuple[LineError, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **self.overall.to_dict(),
+            "review_share": round(self.review_share, 4),
+            "unflagged_accuracy": round(self.unflagged_accuracy, 4),
+            "by_register": {
+                k: {x: v for x, v in r.to_dict().items() if x != "confusion"}
+                for k, r in self.by_register.items()
+            },
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+def evaluate_model(
+    model: _Classifier, data: _Labeled, *, track: str | None = None
+) -> ModelEvaluation:
+    """Classify the labeled lines with ``model`` and score them, overall and by register
+    (the ``register`` or ``kind`` column of the labeled file)."""
+    from tas_classify import taxonomy
+
+    results = model.classify(list(data.texts), track=track)
+    predicted = [r.code for r in results]
+    confidence = [r.confidence for r in results]
+    codes = taxonomy.codes()
+    overall = evaluate(predicted, confidence, data.labels, data.accept, codes)
+    registers = data.register_of()
+    by_register = {}
+    for name in sorted(set(registers)):
+        rows = [i for i, g in enumerate(registers) if g == name]
+        by_register[name] = evaluate(
+            [predicted[i] for i in rows],
+            [confidence[i] for i in rows],
+            [data.labels[i] for i in rows],
+            [data.accept[i] for i in rows],
+            codes,
+        )
+    flagged = [bool(r.needs_review) for r in results]
+    right = [p in acc for p, acc in zip(predicted, data.accept)]
+    unflagged = [ok for ok, f in zip(right, flagged) if not f]
+    errors = tuple(
+        LineError(
+            source=data.sources[i],
+            register=registers[i],
+            text=data.texts[i],
+            label=data.labels[i],
+            accept=tuple(sorted(data.accept[i])),
+            predicted=predicted[i],
+            confidence=confidence[i],
+            needs_review=flagged[i],
+        )
+        for i in range(len(results))
+        if not right[i]
+    )
+    return ModelEvaluation(
+        overall=overall,
+        by_register=by_register,
+        review_share=float(np.mean(flagged)) if flagged else 0.0,
+        unflagged_accuracy=float(np.mean(unflagged)) if unflagged else 0.0,
+        errors=errors,
     )

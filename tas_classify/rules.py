@@ -6,9 +6,9 @@ touch or a digit follows a keyword (the cases where word-boundary matchers such 
 Chinese keywords). English patterns match only at word boundaries (``rent`` is not in ``current``).
 
 The invoice-category table (``data/invoice_categories.csv``) becomes rules of the same kind whose
-one pattern is a VAT tax category's short name: they fire when an invoice item ``*简称*名称`` carries
-that category (``*软件*…`` votes NONE: a software product sold as goods), and show in the evidence
-as ``invoice.软件``.
+one pattern is a VAT tax category's short name: they fire when an invoice item ``*简称*名称``
+carries that category (``*软件*…`` votes NONE: a software product sold as goods), and show in
+the evidence as ``invoice.软件``.
 """
 
 from __future__ import annotations

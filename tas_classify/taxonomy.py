@@ -9,7 +9,7 @@ import hashlib
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from tas_classify._resources import data_path
 
@@ -59,9 +59,14 @@ class Category:
 
 
 @lru_cache(maxsize=1)
-def _load() -> tuple[tuple[Category, ...], str]:
+def _table() -> tuple[dict[str, Any], bytes]:
     raw = data_path("taxonomy.toml").read_bytes()
-    table = tomllib.loads(raw.decode("utf-8"))
+    return tomllib.loads(raw.decode("utf-8")), raw
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[tuple[Category, ...], str]:
+    table, raw = _table()
     categories = tuple(
         Category(
             code=c["code"],
@@ -103,6 +108,16 @@ def codes_for_track(track: str | None) -> tuple[str, ...]:
     if track not in TRACKS:
         raise ValueError(f"track must be one of {TRACKS} or None, not {track!r}")
     return tuple(c.code for c in categories() if c.track in (track, ""))
+
+
+def counterparts(code: str) -> tuple[str, ...]:
+    """The codes of the other track that name the same activity as ``code`` (SPEC §2), from
+    ``[counterparts]`` in ``data/taxonomy.toml``; empty when it has none.
+
+    >>> counterparts("TRD-01"), counterparts("ITO-01")
+    (('ITO-05',), ())
+    """
+    return tuple(_table()[0].get("counterparts", {}).get(code, ()))
 
 
 def taxonomy_hash() -> str:

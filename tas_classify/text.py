@@ -5,10 +5,11 @@ OpenCC's character-level ``t2s`` profile and, for lines that were in Traditional
 regional terms of ``data/variants.txt`` (軟體 → 软件, 資料庫 → 数据库 …; OpenCC's phrase profiles
 are not used because they also rewrite mainland words, e.g. 核心 → 内核), lower case, then
 removal of ledger noise that says nothing about the service: contract and order
-numbers, amounts and currencies, dates, year ranges and quarters, phase markers (一期/二期, Phase 2),
-bracket characters, invoice-prefix asterisks and the words listed in ``data/noise_words.txt``; then
-the buyer-side wrapping of tender titles listed in ``data/wrappers.toml`` (notice types, calls for
-comments, lot markers, the buyer's company names at the start).
+numbers, amounts and currencies, dates, year ranges and quarters, phase markers (一期/二期,
+Phase 2), bracket characters, invoice-prefix asterisks and the words listed in
+``data/noise_words.txt``; then the buyer-side wrapping of tender titles listed in
+``data/wrappers.toml`` (notice types, calls for comments, lot markers, the buyer's company names
+at the start).
 
 A VAT-invoice item ``*简称*名称`` keeps its text; the tax category's short name between the
 asterisks is also returned on its own (:attr:`NormalisedText.category`), for the invoice-category
@@ -54,7 +55,7 @@ _NOISE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\d{4}\s*年度?",
         # Taiwan (民國) years and quarters: 115年度, 第1季, 第三季度
         r"(?<!\d)1[01]\d\s*年度?",
-        rf"第\s*[1-4一二三四]\s*季度?",
+        r"第\s*[1-4一二三四]\s*季度?",
         r"\d{1,2}\s*月份?(?:\s*\d{1,2}\s*[日号])?",
         r"\b(?:fy\d{2,4}|q[1-4]|h[12])\b",
         # phase markers: 一期, 第二期, 3期, phase 2, stage ii

@@ -51,3 +51,34 @@ def test_accept_column_and_bom(tmp_path):
     data = read_labeled([tmp_path])
     assert data.accept == (frozenset({"ITO-05", "TRD-01"}),)
     assert len(data.digest()) == 64
+
+
+def test_corpus_v2_registers(corpus):
+    """Corpus v2: every line names its register, the real-ledger registers are all there, and
+    each register that stands for a kind of real document covers every code."""
+    registers = corpus.register_of()
+    counts = Counter(registers)
+    assert "unspecified" not in counts
+    v2 = {"tender", "invoice", "definition", "industry", "business_scope", "english",
+          "traditional", "contract"}  # fmt: skip
+    assert v2 <= set(counts)
+    assert sum(source.startswith("v2_") for source in corpus.sources) >= 2500
+    for register in ("tender", "invoice", "definition", "english", "traditional"):
+        codes = {lab for lab, g in zip(corpus.labels, registers) if g == register}
+        assert codes == set(taxonomy.codes()), (register, set(taxonomy.codes()) - codes)
+
+
+def test_register_and_kind_columns(tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text("text,label,register\n软件开发,ITO-01,contract\n租金,NONE,\n", encoding="utf-8")
+    data = read_labeled([f])
+    assert data.register_of() == ("contract", "unspecified")
+    j = tmp_path / "r.jsonl"
+    j.write_text(
+        '{"text": "机房运维", "gold": "ITO-05", "accept": ["ITO-05", "TRD-01"], "kind": "x"}\n',
+        encoding="utf-8",
+    )
+    data = read_labeled([j])
+    assert data.labels == ("ITO-05",) and data.accept == (frozenset({"ITO-05", "TRD-01"}),)
+    assert data.register_of() == ("x",)
+    assert (read_labeled([f]) + data).register_of() == ("contract", "unspecified", "x")

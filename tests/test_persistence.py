@@ -128,10 +128,23 @@ def test_save_and_load_methods_round_trip(small_model, tmp_path):
 
 
 def test_model_folder_has_a_card_with_its_figures(small_model, tmp_path):
-    metrics = {"training_lines": 756, "cv_accuracy": 0.9, "eval": {"accuracy": 0.95, "ece": 0.02}}
+    by_register = {"tender": {"n": 2, "accuracy": 0.5, "none_recall": 1.0, "in_scope_f1": 0.6,
+                              "ece": 0.25}, "invoice": {"n": 3, "accuracy": 1.0}}  # fmt: skip
+    metrics = {
+        "training_lines": 756,
+        "training_registers": {"contract": 700, "tender": 56},
+        "cv_accuracy": 0.9,
+        "evaluations": {
+            "eval": {"n": 5, "accuracy": 0.95, "ece": 0.02},
+            "realworld": {"n": 5, "accuracy": 0.8, "by_register": by_register},
+        },
+    }
     folder = small_model.save(tmp_path / "carded", metrics=metrics, data_sha256="abc123")
     card = (folder / "card.md").read_text(encoding="utf-8")
-    assert "training lines: 756" in card and "held-out accuracy: 0.95" in card
+    assert "training lines: 756" in card and "by register: contract 700, tender 56" in card
+    assert "| **eval** | 5 | 0.950 | – | – | 0.020 |" in card
+    assert "| realworld · tender | 2 | 0.500 | 1.000 | 0.600 | 0.250 |" in card
+    assert "## Method" in card and "## Limits" in card and "calibration: a=" in card
     assert "training data SHA-256: abc123" in card
     (folder / "card.md").write_text(card + "edited\n", encoding="utf-8")
     with pytest.raises(ModelFileError, match="card.md: checksum mismatch"):

@@ -13,24 +13,32 @@ from tas_classify.cli.common import MODEL_OPTION, DataError, load_model, read_la
 
 
 def _report(clf: Any, data: Any) -> Any:
-    from tas_classify.evaluation import evaluate
+    from tas_classify.evaluation import evaluate_model
 
-    results = clf.classify(list(data.texts))
-    return evaluate(
-        [r.code for r in results],
-        [r.confidence for r in results],
-        data.labels,
-        data.accept,
-        taxonomy.codes(),
-    )
+    return evaluate_model(clf, data)
 
 
-def _print_report(report: Any) -> None:
+def _print_report(evaluation: Any, errors: int = 0) -> None:
+    report = evaluation.overall
     click.echo(f"lines            {report.n}")
     click.echo(f"accuracy         {report.accuracy:.3f}   (top-1 within the accepted codes)")
     click.echo(f"macro-F1         {report.macro_f1:.3f}")
     click.echo(f"in-scope F1      {report.in_scope_f1:.3f}   (in scope vs NONE)")
+    click.echo(f"NONE recall      {report.none_recall:.3f}")
     click.echo(f"ECE              {report.ece:.3f}   (expected calibration error, 10 bins)")
+    click.echo(
+        f"needs review     {evaluation.review_share:.3f}   (share of lines flagged; accuracy of"
+        f" the others {evaluation.unflagged_accuracy:.3f})"
+    )
+    if len(evaluation.by_register) > 1:
+        click.echo("\nby register")
+        heads = f"{'lines':>6s}{'acc':>7s}{'NONE-R':>8s}{'in-F1':>7s}{'ECE':>7s}"
+        click.echo(f"  {'register':16s}{heads}")
+        for name, r in evaluation.by_register.items():
+            click.echo(
+                f"  {name:16s}{r.n:6d}{r.accuracy:7.3f}{r.none_recall:8.3f}"
+                f"{r.in_scope_f1:7.3f}{r.ece:7.3f}"
+            )
     click.echo("\nrecall per code")
     for code, value in report.recall.items():
         click.echo(f"  {code:7s} {value:.3f}")
@@ -44,19 +52,45 @@ def _print_report(report: Any) -> None:
     for t in codes:
         row = report.confusion.get(t, {})
         click.echo(f"{t:7s} " + " ".join(f"{row.get(p, 0):6d}" for p in codes))
+    if errors and evaluation.errors:
+        shown = evaluation.errors if errors < 0 else evaluation.errors[:errors]
+        click.echo(f"\nerrors ({len(evaluation.errors)}; R = flagged for review)")
+        for e in shown:
+            flag = "R" if e.needs_review else " "
+            click.echo(
+                f"{flag} {e.source}  [{e.register}] {e.label} → {e.predicted}"
+                f" {e.confidence:.2f}  {e.text}"
+            )
+        if len(shown) < len(evaluation.errors):
+            click.echo(f"… {len(evaluation.errors) - len(shown)} more (--errors -1 lists all)")
 
 
 @click.command("evaluate")
 @click.argument("labeled", nargs=-1, required=True, type=click.Path(exists=True))
 @MODEL_OPTION
-@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
-def evaluate_cmd(labeled: tuple[str, ...], model: str | None, as_json: bool) -> None:
-    """Score a model on LABELED CSV files or folders (columns text,label[,accept])."""
-    report = _report(load_model(model), read_labeled(labeled))
+@click.option(
+    "--errors",
+    "errors",
+    default=30,
+    show_default=True,
+    type=int,
+    help="Wrong lines to list (-1: all, 0: none).",
+)
+@click.option("--json", "as_json", is_flag=True, help="The figures and errors as one JSON object.")
+def evaluate_cmd(labeled: tuple[str, ...], model: str | None, errors: int, as_json: bool) -> None:
+    """Score a model on LABELED files or folders: CSV / TSV / XLSX with columns
+    text,label[,accept][,register], or JSON lines with text, label (or gold), accept (a list)
+    and register (or kind). Figures overall and by register, then the lines it got wrong.
+
+    \b
+    Example (the real-world set, never trained on):
+      tas-classify evaluate ../shared/realworld/realworld.jsonl
+    """
+    evaluation = _report(load_model(model), read_labeled(labeled))
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        click.echo(json.dumps(evaluation.to_dict(), ensure_ascii=False))
     else:
-        _print_report(report)
+        _print_report(evaluation, errors)
 
 
 @click.command("train")
@@ -98,7 +132,8 @@ def evaluate_cmd(labeled: tuple[str, ...], model: str | None, as_json: bool) -> 
     "eval_paths",
     multiple=True,
     type=click.Path(exists=True),
-    help="Labeled lines to evaluate on and record in the model card (repeatable).",
+    help="Labeled lines to evaluate on and record in the model card, each set on its own "
+    "(repeatable; never trained on).",
 )
 def train_cmd(
     corpus: tuple[str, ...],
@@ -136,15 +171,28 @@ def train_cmd(
         clf.fit(data.texts, data.labels, groups=data.register_of())
     except (ValueError, RulesFileError) as exc:
         raise DataError(str(exc)) from exc
+    registers = data.register_of()
     metrics: dict[str, Any] = {
         "training_lines": len(data.texts),
+        "training_registers": {g: registers.count(g) for g in sorted(set(registers))},
         "cv_accuracy": round(clf.oof_accuracy_, 4),
     }
     click.echo(f"cross-validated accuracy  {clf.oof_accuracy_:.3f}")
-    if eval_paths:
-        report = _report(clf, read_labeled(eval_paths))
-        metrics["eval"] = {k: v for k, v in report.to_dict().items() if k != "confusion"}
-        _print_report(report)
+    if clf.oof_register_accuracy_ is not None:
+        metrics["unseen_register_accuracy"] = round(clf.oof_register_accuracy_, 4)
+        click.echo(f"accuracy on registers held out whole  {clf.oof_register_accuracy_:.3f}")
+    evaluations = {}
+    for path in eval_paths:  # each set on its own, named after its file or folder
+        evaluation = _report(clf, read_labeled([path]))
+        figures = evaluation.to_dict()
+        figures.pop("confusion")
+        figures.pop("errors")
+        evaluations[Path(path).stem] = figures
+        click.echo(f"\n== {path}")
+        _print_report(evaluation)
+    if evaluations:
+        metrics["eval"] = next(iter(evaluations.values()))
+        metrics["evaluations"] = evaluations
     clf.save(output, metrics=metrics, data_sha256=data.digest())
     click.echo(f"model written to {Path(output)}", err=True)
 

@@ -1,0 +1,57 @@
+"""Real public text (``../shared/realworld``) is measured on, never trained on.
+
+The set lives beside the project, not in it; these tests skip with a reason when it is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tas_classify import default_model
+from tas_classify._resources import data_path
+from tas_classify.corpus import read_labeled
+from tas_classify.evaluation import evaluate_model
+from tas_classify.text import normalise
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "realworld.jsonl"
+needs_realworld = pytest.mark.skipif(
+    not REALWORLD.is_file(), reason=f"the real-world set is not here ({REALWORLD})"
+)
+
+
+@pytest.fixture(scope="module")
+def realworld():
+    return read_labeled([REALWORLD])
+
+
+@needs_realworld
+def test_no_real_world_line_is_in_the_corpus(realworld, corpus):
+    trained = {normalise(t).text for t in corpus.texts}
+    leaked = [t for t in realworld.texts if normalise(t).text in trained]
+    assert not leaked, f"real-world lines must never be trained on: {leaked}"
+
+
+@needs_realworld
+def test_real_world_set_reads_with_accept_lists_and_kinds(realworld):
+    assert len(realworld.texts) >= 350
+    assert all(label in acc for label, acc in zip(realworld.labels, realworld.accept))
+    assert {"procurement", "taxcode_name", "industry_name"} <= set(realworld.register_of())
+
+
+@needs_realworld
+def test_shipped_model_on_real_world_text(realworld):
+    """The issue-10 bar, as a regression guard: rebuild the model and this must still hold."""
+    evaluation = evaluate_model(default_model(), realworld)
+    figures = evaluation.overall
+    assert figures.accuracy >= 0.90, evaluation.to_dict()
+    assert figures.none_recall >= 0.88
+    assert figures.in_scope_f1 >= 0.93
+    assert figures.ece <= 0.07
+    assert set(evaluation.by_register) == set(realworld.register_of())
+
+
+def test_eval_set_has_registers():
+    ev = read_labeled([data_path("eval")])
+    assert "unspecified" not in set(ev.register_of())
