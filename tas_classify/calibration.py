@@ -3,12 +3,13 @@
 For each line the text model gives logits ``z`` (one per code), the rules give vote sums ``r``,
 and the features give a coverage ``k`` in [0, 1]: the share of the line's character n-grams the
 model has seen in training (0 for a line that does not say what service was delivered). The
-ensemble is ``p = softmax((a + c·k)·z + b·r)``: ``a + c·k`` is a temperature on the text model that
-grows with how much of the line is known, and ``b`` the trust placed in the rules. The three are
-fit by minimising log-loss on out-of-fold predictions — lines the text model did not see, from
-folds that hold out whole registers when registers are given — so that the top probability is the
-probability of being right on text phrased unlike the training lines, rather than the
-overconfident score a model gives its own phrasing.
+ensemble is ``p = softmax(c·k·z + b·r)``: ``c·k`` is a temperature on the text model that grows
+with how much of the line is known — a line it knows nothing of gets no confidence from it — and
+``b`` the trust placed in the rules. Both are fit by minimising log-loss on out-of-fold
+predictions — lines the text model did not see, from folds that hold out whole sources when they
+are given — so that the top probability is the probability of being right on text written by
+someone else, rather than the overconfident score a model gives its own phrasing. (Without
+coverage the form is ``softmax(a·z + b·r)``.)
 """
 
 from __future__ import annotations
@@ -65,14 +66,13 @@ def fit_combiner(
         grad_b = float(np.mean((p * r).sum(axis=1) - r[rows, y]))
         return nll, np.array([grad_a, grad_b, grad_c])
 
-    res = minimize(
-        loss,
-        x0=np.array([1.0, 0.5, 0.0]),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(1e-3, 100.0), (0.0, 10.0), (0.0 if coverage is not None else 0.0,
-                                              100.0 if coverage is not None else 0.0)],
-    )  # fmt: skip
+    # With coverage the temperature is c·k alone (a = 0): a line the model knows nothing of
+    # (k = 0) gets no confidence from the text model at all.
+    if coverage is None:
+        x0, bounds = [1.0, 0.5, 0.0], [(1e-3, 100.0), (0.0, 10.0), (0.0, 0.0)]
+    else:
+        x0, bounds = [0.0, 0.5, 1.0], [(0.0, 0.0), (0.0, 10.0), (1e-3, 100.0)]
+    res = minimize(loss, x0=np.array(x0), jac=True, method="L-BFGS-B", bounds=bounds)
     if not np.isfinite(res.x).all() or not np.isfinite(res.fun):
         raise CalibrationError(f"calibration of the ensemble failed: {res.message}")
     return float(res.x[0]), float(res.x[1]), float(res.x[2])

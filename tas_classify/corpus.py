@@ -160,3 +160,16 @@ def read_labeled(paths: Iterable[str | Path]) -> LabeledLines:
             f"unknown label(s): {listing}. Valid codes: {', '.join(taxonomy.codes())}"
         )
     return data
+
+
+def calibration_groups(data: LabeledLines) -> tuple[str, ...]:
+    """Each line's source for calibration folds: its file and register (``v2_invoice.csv/invoice``).
+
+    Holding one out leaves the model without that writer's lines in that register, as text
+    written elsewhere will be; files that hold one family of codes still leave those codes in
+    their other registers.
+    """
+    return tuple(
+        f"{source.rsplit(':', 1)[0]}/{register}"
+        for source, register in zip(data.sources, data.register_of())
+    )

@@ -265,27 +265,30 @@ class TasClassifier:
             for train_rows, test_rows in split:
                 vocab, lr = fit_text_model(train_rows)
                 held_out = vocab.transform([docs[i] for i in test_rows])
-                logits[test_rows] = lr.decision_function(_csr(vocab, test_rows))
+                scores = lr.decision_function(_csr(vocab, test_rows))
+                if scores.ndim == 1:  # two codes in this fold's training lines
+                    scores = np.column_stack([-scores, scores]) / 2
+                # A code with no training line in this fold scores far below the others.
+                fold = np.full((len(test_rows), len(self.classes_)), scores.min() - 10.0)
+                fold[:, lr.classes_] = scores
+                logits[test_rows] = fold
                 coverage[test_rows] = held_out.coverage
             coverage[vague] = 0.0
             return logits, coverage
 
-        random_folds = StratifiedKFold(
-            n_splits=n_splits, shuffle=True, random_state=self.random_state
-        ).split(np.zeros(len(texts)), y_idx)
-        oof, coverage = out_of_fold(random_folds)
-        calib_z, calib_k, calib_r, calib_y = oof, coverage, votes, y_idx
         n_groups = len(set(group_of)) if group_of is not None else 0
-        self.oof_register_accuracy_ = None
         if n_groups >= 2:
-            register_folds = GroupKFold(n_splits=min(self.cv, n_groups)).split(
+            # Hold out whole sources: a model that never saw a line of the same writer and
+            # register scores each line, as real text from elsewhere will be scored.
+            split = GroupKFold(n_splits=min(self.cv, n_groups)).split(
                 np.zeros(len(texts)), y_idx, groups=group_of
             )
-            g_oof, g_coverage = out_of_fold(register_folds)
-            calib_z = np.vstack([oof, g_oof])
-            calib_k = np.concatenate([coverage, g_coverage])
-            calib_r = np.vstack([votes, votes])
-            calib_y = np.concatenate([y_idx, y_idx])
+        else:
+            split = StratifiedKFold(
+                n_splits=n_splits, shuffle=True, random_state=self.random_state
+            ).split(np.zeros(len(texts)), y_idx)
+        oof, coverage = out_of_fold(split)
+        calib_z, calib_k, calib_r, calib_y = oof, coverage, votes, y_idx
         self.text_scale_, self.rule_scale_, self.coverage_scale_ = fit_combiner(
             calib_z, calib_r, calib_y, calib_k
         )
@@ -293,11 +296,6 @@ class TasClassifier:
             oof, votes, self.text_scale_, self.rule_scale_, coverage, self.coverage_scale_
         )
         self.oof_accuracy_ = float(np.mean(proba_oof.argmax(axis=1) == y_idx))
-        if n_groups >= 2:  # accuracy on registers the model never saw
-            proba_unseen = combine(
-                g_oof, votes, self.text_scale_, self.rule_scale_, g_coverage, self.coverage_scale_
-            )
-            self.oof_register_accuracy_ = float(np.mean(proba_unseen.argmax(axis=1) == y_idx))
 
         vocab, lr = fit_text_model(np.arange(len(texts)))
         self.memory_ = _remembered(normalised, labels) if self.memory else {}
@@ -470,6 +468,14 @@ class TasClassifier:
             return Result.from_row(
                 (text, taxonomy.NONE, names[taxonomy.NONE], 0.0, (), rules, (), (), True,
                  track, norm.text, tuple(flags))
+            )  # fmt: skip
+        if "vague" in flags and taxonomy.NONE in codes:
+            # The line does not say what was delivered: NONE until a person says otherwise, as
+            # for meaningless text (SPEC §3), with the probability the model gives NONE.
+            none = codes.index(taxonomy.NONE)
+            return Result.from_row(
+                (text, taxonomy.NONE, names[taxonomy.NONE], p[none], (), rules, features, (),
+                 True, track, norm.text, tuple(flags))
             )  # fmt: skip
         best = order[0]
         code = codes[best]

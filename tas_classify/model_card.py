@@ -12,9 +12,10 @@ _METHOD = [
     "- keyword rules (`rules.toml`) and the VAT invoice-category table",
     "  (`invoice_categories.csv`: `*简称*` goods → NONE) add votes;",
     "- calibration: `p = softmax((a + c·coverage)·z + b·rules)`, fitted on out-of-fold",
-    "  predictions from random folds and from folds that hold out whole registers, so the",
-    "  confidence holds on phrasing the corpus lacks; coverage is the share of a line's",
-    "  character n-grams seen in training (0 for lines that do not say what was delivered).",
+    "  predictions from folds that hold out whole sources (a corpus file's lines in one",
+    "  register), so the confidence is that of text written by someone else; coverage is the",
+    "  share of a line's character n-grams seen in training (0 for lines that do not say what",
+    "  was delivered).",
 ]
 
 _LIMITS = [
@@ -57,11 +58,9 @@ def _figures(metrics: dict[str, Any]) -> list[str]:
             "- by register: " + ", ".join(f"{k} {v}" for k, v in registers.items())
         )
     if "cv_accuracy" in metrics:
-        lines.append(f"- cross-validated accuracy on the training lines: {metrics['cv_accuracy']}")
-    if "unseen_register_accuracy" in metrics:
         lines.append(
-            "- accuracy on registers held out whole (cross-validated): "
-            f"{metrics['unseen_register_accuracy']}"
+            "- cross-validated accuracy on the training lines (folds hold out whole sources, "
+            f"file × register, when registers are given): {metrics['cv_accuracy']}"
         )
     evaluations = metrics.get("evaluations") or (
         {"held-out": metrics["eval"]} if metrics.get("eval") else {}

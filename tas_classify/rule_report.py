@@ -75,7 +75,8 @@ def rule_report(rules: Sequence[Rule], data: LabeledLines, examples: int = 5) ->
         for name, code in fired.items():
             entry = stats[name]
             entry.fired += 1
-            if code in accept:
+            # A scope limit (negative weight) is right when its code is *not* accepted.
+            if (code in accept) == (entry.weight >= 0):
                 entry.right += 1
             elif len(entry.wrong) < examples:
                 entry.wrong.append(f"{source} [{'|'.join(sorted(accept))}] {text}")

@@ -139,15 +139,15 @@ _LATIN_WORD = re.compile(r"[a-z]{3,}")
 
 def is_vague(text: str) -> bool:
     """Whether a normalised line does not say what service was delivered: once the words of
-    ``data/generic_words.txt`` are taken out, fewer than two Chinese characters and no English
-    word of three letters or more are left.
+    ``data/generic_words.txt`` are taken out, no Chinese character and no English word of three
+    letters or more is left.
 
     >>> is_vague("外包服务费"), is_vague("it服务费"), is_vague("oracle数据库维护")
     (True, True, False)
     """
     generic = _generic_words()
     rest = generic.sub(" ", text) if generic is not None else text
-    return len(_CJK.findall(rest)) < 2 and not _LATIN_WORD.search(rest)
+    return not _CJK.search(rest) and not _LATIN_WORD.search(rest)
 
 
 def invoice_category(simplified: str) -> str:

@@ -32,9 +32,11 @@ def test_fit_combiner_recovers_the_coverage_term():
     z = rng.normal(size=(n, k)) * 2
     r = (rng.random((n, k)) < 0.2) * 2.0
     coverage = rng.random(n)
-    y = _sample(rng, z, r, coverage, 0.2, 1.0, 1.5)
+    y = _sample(rng, z, r, coverage, 0.0, 1.0, 1.5)
     a, b, c = fit_combiner(z, r, y, coverage)
-    assert abs(a - 0.2) < 0.15 and abs(b - 1.0) < 0.2 and abs(c - 1.5) < 0.3
+    assert a == 0.0 and abs(b - 1.0) < 0.2 and abs(c - 1.5) < 0.3
+    unknown = combine(np.array([[3.0, 0.0, 0.0]]), np.zeros((1, 3)), a, b, np.array([0.0]), c)
+    assert np.allclose(unknown, 1 / 3)  # nothing known: no confidence from the text model
     one = np.array([[3.0, 0.0, 0.0]])
     none = np.zeros((1, 3))
     low = combine(one, none, a, b, np.array([0.1]), c).max()

@@ -6,7 +6,7 @@ tests/data/ledger_fixture.csv, classified by the shipped model (checked first, l
   2    日本保险 核心系统定制开发         1,200,000.00    是        ITO-01
   3    IDC机柜托管及带宽租用               360,000.00    否        ITO-06
   4    服务器及网络设备采购                800,000.00    否        NONE
-  5    技术服务费                          450,000.00    否        ITO-02  yes (vague)
+  5    技术开发费                          450,000.00    否        TRD-03  yes
   6    红字冲销 定制开发 (credit note)    -100,000.00    是        ITO-01
   7    办公楼租金                          150,000.00    否        NONE
   8    信息化项目服务费 (NONE, vague)      待定 → unparseable, left out and listed
@@ -34,7 +34,7 @@ from tas_classify.cli import main
 from tas_classify.revenue import LedgerLine, Thresholds, build_report
 
 FIXTURE = Path(__file__).parent / "data" / "ledger_fixture.csv"
-EXPECTED_CODES = ["ITO-01", "ITO-06", "NONE", "ITO-02", "ITO-01", "NONE", "NONE", "NONE",
+EXPECTED_CODES = ["ITO-01", "ITO-06", "NONE", "TRD-03", "ITO-01", "NONE", "NONE", "NONE",
                   "KPO-01", "NONE"]  # fmt: skip
 EXPECTED_REVIEW = [False, False, False, True, False, False, True, True, False, True]
 
@@ -89,14 +89,15 @@ def test_report_with_ledger_sum_as_total():
     assert by_code == {
         "ITO-01": (2, 1_100_000.00),
         "ITO-06": (1, 360_000.00),
-        "ITO-02": (1, 450_000.00),
         "KPO-01": (1, 120_000.00),
+        "TRD-03": (1, 450_000.00),
         "NONE": (3, 970_000.00),
     }
     by_group = {x["key"]: x["income"] for x in r["by_group"]}
     assert by_group == {
-        "信息技术外包服务（ITO）": 1_910_000.00,
+        "信息技术外包服务（ITO）": 1_460_000.00,
         "技术性知识流程外包服务（KPO）": 120_000.00,
+        "服务贸易类·研究开发和技术服务": 450_000.00,
         "不属于认定范围": 970_000.00,
     }
     assert any("sum of the ledger" in n for n in r["notes"])
@@ -142,7 +143,7 @@ def test_terminal_table_and_files(tmp_path):
     assert run("report", FIXTURE, "--amount", "金额", "-o", html_path).exit_code == 0
     page = html_path.read_text("utf-8")
     assert page.startswith("<!doctype html>") and "<svg" in page and "<script" not in page
-    assert "技术服务费" in page and "Lines to review (2)" in page
+    assert "技术开发费" in page and "Lines to review (2)" in page
     assert run("report", FIXTURE, "--amount", "金额", "-o", xlsx_path).exit_code == 0
     from openpyxl import load_workbook
 
