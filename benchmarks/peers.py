@@ -121,7 +121,7 @@ def main(argv: list[str]) -> int:
             rep = evaluate(preds, confs, test.labels, test.accept, taxonomy.codes())
             label = os.path.splitext(os.path.basename(path.rstrip("/")))[0]
             print(
-                f"{label:12s} {name:42s} {rep.accuracy:6.3f} {rep.none_recall:7.3f}"
+                f"{label:12s} {name:42s} {rep.accuracy:6.3f} {rep.none_recall or 0.0:7.3f}"
                 f" {rep.in_scope_f1:6.3f} {rep.ece:6.3f}",
                 flush=True,
             )

@@ -26,15 +26,15 @@ class Report:
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
-    def none_recall(self) -> float:
-        """Share of the NONE lines answered NONE (0 when there is no NONE line)."""
-        return self.recall.get(NONE, 0.0)
+    def none_recall(self) -> float | None:
+        """Share of the NONE lines answered NONE (None when there is no NONE line)."""
+        return self.recall.get(NONE)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "n": self.n,
             "accuracy": round(self.accuracy, 4),
-            "none_recall": round(self.none_recall, 4),
+            "none_recall": None if self.none_recall is None else round(self.none_recall, 4),
             "macro_f1": round(self.macro_f1, 4),
             "in_scope_f1": round(self.in_scope_f1, 4),
             "ece": round(self.ece, 4),

@@ -113,24 +113,72 @@ def _wrappers() -> tuple[re.Pattern[str], ...]:
     return load_wrappers()
 
 
-def _remove_wrappers(text: str) -> str:
+@lru_cache(maxsize=1)
+def _wrappers_joined() -> tuple[re.Pattern[str], ...]:
+    """The wrapper patterns for lines joined by :data:`_SEPARATOR`: a line starts after a
+    separator and ends before one, and no negated class or ``\\S`` may match one (tested equal to
+    line by line)."""
+    out = []
     for pattern in _wrappers():
+        source = pattern.pattern.replace("[^", "[^" + _SEPARATOR)
+        source = source.replace("\\S", "[^\\s" + _SEPARATOR + "]")
+        source = re.sub(r"(?<![\\\[])\^", "(?:^|(?<=" + _SEPARATOR + "))", source)
+        source = re.sub(r"(?<!\\)\$", "(?=$|" + _SEPARATOR + ")", source)
+        out.append(re.compile(source, pattern.flags))
+    return tuple(out)
+
+
+def _remove_wrappers(text: str, joined: bool = False) -> str:
+    for pattern in _wrappers_joined() if joined else _wrappers():
         text = pattern.sub(" ", text)
     return text
 
 
-@lru_cache(maxsize=1)
-def _generic_words() -> re.Pattern[str] | None:
+def _generic_entries() -> list[str]:
     lines = data_path("generic_words.txt").read_text(encoding="utf-8").splitlines()
-    words = [w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#")]
-    if not words:
-        return None
-    latin = [w for w in words if w.isascii()]
-    other = [w for w in words if not w.isascii()]
-    alternatives = [re.escape(w) for w in sorted(other, key=len, reverse=True)]
-    # English words only as whole words: "it" is not the "it" of "audit".
-    alternatives += [rf"\b{re.escape(w)}\b" for w in sorted(latin, key=len, reverse=True)]
-    return re.compile("|".join(alternatives))
+    return [w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#")]
+
+
+class _GenericWords:
+    """The words of ``data/generic_words.txt`` in one Aho–Corasick automaton (pyahocorasick):
+    Chinese words are found wherever they occur, English words are compared whole."""
+
+    def __init__(self, entries: Sequence[str]) -> None:
+        import ahocorasick
+
+        self.automaton = ahocorasick.Automaton()
+        self.latin: set[str] = set()
+        for entry in entries:
+            specific = entry.startswith("!")
+            word = entry[1:].strip() if specific else entry
+            if not word:
+                continue
+            if word.isascii() and not specific:
+                self.latin.add(word)
+            else:
+                self.automaton.add_word(word, (len(word), specific))
+        self.empty = len(self.automaton) == 0
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def vague(self, text: str) -> bool:
+        if any(w not in self.latin for w in _LATIN_WORD.findall(text)):
+            return False
+        chars = [i for i, ch in enumerate(text) if _CJK.match(ch)]
+        if not chars:
+            return True
+        covered = bytearray(len(text))
+        if not self.empty:
+            for end, (length, specific) in self.automaton.iter(text):
+                if specific:
+                    return False
+                covered[end - length + 1 : end + 1] = b"\x01" * length
+        return all(covered[i] for i in chars)
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> _GenericWords:
+    return _GenericWords(_generic_entries())
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -138,16 +186,15 @@ _LATIN_WORD = re.compile(r"[a-z]{3,}")
 
 
 def is_vague(text: str) -> bool:
-    """Whether a normalised line does not say what service was delivered: once the words of
-    ``data/generic_words.txt`` are taken out, no Chinese character and no English word of three
-    letters or more is left.
+    """Whether a normalised line does not say what service was delivered: every Chinese
+    character is part of a word of ``data/generic_words.txt`` and every English word of three
+    letters or more is one of its words — unless the line holds one of the file's specific
+    compounds (``!信息系统``).
 
     >>> is_vague("外包服务费"), is_vague("it服务费"), is_vague("oracle数据库维护")
     (True, True, False)
     """
-    generic = _generic_words()
-    rest = generic.sub(" ", text) if generic is not None else text
-    return not _CJK.search(rest) and not _LATIN_WORD.search(rest)
+    return _generic_words().vague(text)
 
 
 def invoice_category(simplified: str) -> str:
@@ -246,15 +293,15 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
     if not texts or any(_SEPARATOR in t for t in texts):
         return [normalise(t) for t in texts]
     simplified = _simplify(_SEPARATOR.join(texts), _SEPARATOR)
-    parts = _remove_noise(simplified).split(_SEPARATOR)
+    parts = _remove_wrappers(_remove_noise(simplified), joined=True).split(_SEPARATOR)
     lines = simplified.split(_SEPARATOR)
     if len(parts) != len(texts) or len(lines) != len(texts):  # pragma: no cover - defensive
         return [normalise(t) for t in texts]
     return [
         NormalisedText(
             original=t,
-            text=_SPACES.sub(" ", _remove_wrappers(part)).strip(),
-            category=invoice_category(line),
+            text=_SPACES.sub(" ", part).strip(),
+            category=invoice_category(line) if "*" in line[:4] else "",
         )
         for t, part, line in zip(texts, parts, lines)
     ]

@@ -104,3 +104,8 @@ def test_evaluate_verb_reads_jsonl_and_prints_registers_and_errors(tmp_path):
     payload = json.loads(res.stdout)
     assert payload["n"] == 3 and set(payload["by_register"]) == {"k1", "k2"}
     assert [e["text"] for e in payload["errors"]] == ["服务器采购及安装"]
+
+
+def test_none_recall_is_absent_without_none_lines():
+    report = evaluate(["ITO-01"], [0.9], ["ITO-01"], [frozenset({"ITO-01"})], ["ITO-01", "NONE"])
+    assert report.none_recall is None and report.to_dict()["none_recall"] is None

@@ -114,3 +114,28 @@ def test_vectorised_evidence_equals_a_per_line_sort(lines):
             )
         )
     assert model._top_features(rows, best) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(
+                list("中国移动某有限分公司关于征集意见的公告询比标包1：为给 _-*\ue000")
+            ),
+            max_size=24,
+        ),
+        max_size=8,
+    )
+)
+def test_tender_wrappers_on_a_joined_batch_equal_line_by_line(texts):
+    """The wrapper patterns run once over the joined batch; no match may reach into the next
+    line, and a line that is only a company name stays whole, as it does alone."""
+    assert normalise_batch(texts) == [normalise(t) for t in texts]
+
+
+def test_wrappers_do_not_cross_lines():
+    lines = ["短行", "中国移动某某有限公司运维服务采购", "A", "恒达科技有限公司", "某有限公司"]
+    assert [n.text for n in normalise_batch(lines)] == [
+        "短行", "运维服务采购", "a", "恒达科技有限公司", "某有限公司"
+    ]  # fmt: skip

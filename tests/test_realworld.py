@@ -42,13 +42,14 @@ def test_real_world_set_reads_with_accept_lists_and_kinds(realworld):
 
 @needs_realworld
 def test_shipped_model_on_real_world_text(realworld):
-    """The issue-10 bar, as a regression guard: rebuild the model and this must still hold."""
+    """The bar of issue 10, as a regression guard: a rebuilt model must still meet it."""
     evaluation = evaluate_model(default_model(), realworld)
     figures = evaluation.overall
-    assert figures.accuracy >= 0.90, evaluation.to_dict()
-    assert figures.none_recall >= 0.88
-    assert figures.in_scope_f1 >= 0.93
-    assert figures.ece <= 0.07
+    summary = {k: v for k, v in evaluation.to_dict().items() if k not in ("errors", "confusion")}
+    assert figures.accuracy >= 0.92, summary
+    assert figures.none_recall >= 0.90, summary
+    assert figures.in_scope_f1 >= 0.93, summary
+    assert figures.ece <= 0.05, summary
     assert set(evaluation.by_register) == set(realworld.register_of())
 
 

@@ -19,13 +19,17 @@ def _report(clf: Any, data: Any) -> Any:
     return evaluate_model(clf, data)
 
 
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
 def _print_report(evaluation: Any, errors: int = 0) -> None:
     report = evaluation.overall
     click.echo(f"lines            {report.n}")
     click.echo(f"accuracy         {report.accuracy:.3f}   (top-1 within the accepted codes)")
     click.echo(f"macro-F1         {report.macro_f1:.3f}")
     click.echo(f"in-scope F1      {report.in_scope_f1:.3f}   (in scope vs NONE)")
-    click.echo(f"NONE recall      {report.none_recall:.3f}")
+    click.echo(f"NONE recall      {_figure(report.none_recall)}")
     click.echo(f"ECE              {report.ece:.3f}   (expected calibration error, 10 bins)")
     click.echo(
         f"needs review     {evaluation.review_share:.3f}   (share of lines flagged; accuracy of"
@@ -37,7 +41,7 @@ def _print_report(evaluation: Any, errors: int = 0) -> None:
         click.echo(f"  {'register':16s}{heads}")
         for name, r in evaluation.by_register.items():
             click.echo(
-                f"  {name:16s}{r.n:6d}{r.accuracy:7.3f}{r.none_recall:8.3f}"
+                f"  {name:16s}{r.n:6d}{r.accuracy:7.3f}{_figure(r.none_recall):>8s}"
                 f"{r.in_scope_f1:7.3f}{r.ece:7.3f}"
             )
     click.echo("\nrecall per code")
