@@ -22,9 +22,9 @@ import numpy as np
 
 from tas_classify import default_model, taxonomy
 from tas_classify._resources import data_path
-from tas_classify.corpus import read_labeled
-from tas_classify.estimator import TasClassifier
-from tas_classify.evaluation import evaluate
+from tas_classify.ledger.labeled import read_labeled
+from tas_classify.model.estimator import TasClassifier
+from tas_classify.report.evaluation import evaluate
 
 SEED = 0
 

@@ -91,7 +91,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from tas_classify._resources import data_path
-from tas_classify.corpus import read_labeled
+from tas_classify.ledger.labeled import read_labeled
 corpus = read_labeled([data_path("corpus")])
 pipe = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None),
                      LogisticRegression(max_iter=3000))

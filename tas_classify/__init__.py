@@ -7,8 +7,8 @@
 
 from tas_classify._version import __version__
 from tas_classify.api import classify, classify_batch, default_model
-from tas_classify.estimator import NotFittedError, TasClassifier
-from tas_classify.frame import classify_frame
+from tas_classify.ledger.frame import classify_frame
+from tas_classify.model.estimator import NotFittedError, TasClassifier
 from tas_classify.results import Candidate, Evidence, FeatureWeight, Result
 from tas_classify.rules import RuleMatch
 

@@ -19,7 +19,7 @@ def default_model() -> Any:
     if _default is None:
         with _lock:
             if _default is None:
-                from tas_classify.persistence import load
+                from tas_classify.model.persistence import load
 
                 _default = load(model_path("default"))
     return _default
@@ -51,7 +51,7 @@ def classify_batch(texts: Iterable[str], track: str | None = None, n_jobs: int =
     """
     if n_jobs <= 1:
         return default_model().classify(texts, track=track)
-    from tas_classify.estimator import _check_texts
+    from tas_classify.model.estimator import _check_texts
     from tas_classify.parallel import ChunkClassifier
 
     lines = _check_texts(texts)

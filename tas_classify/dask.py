@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tas_classify.annotate import RESULT_COLUMNS
+from tas_classify.ledger.result_columns import RESULT_COLUMNS
 
 
 def _classify_partition(part: Any, column: str, track: str | None, model: Any) -> Any:
-    from tas_classify.frame import classify_frame
+    from tas_classify.ledger.frame import classify_frame
 
     return classify_frame(part, column, track=track, model=model)
 

@@ -23,7 +23,7 @@ def _as_is(results: list[Result]) -> list[Any]:
 
 def _load(model_dir: str | None) -> Any:
     from tas_classify.api import default_model
-    from tas_classify.persistence import load
+    from tas_classify.model.persistence import load
 
     return load(model_dir) if model_dir else default_model()
 

@@ -6,7 +6,7 @@ import pytest
 
 from tas_classify import TasClassifier, taxonomy
 from tas_classify._resources import data_path
-from tas_classify.corpus import read_labeled
+from tas_classify.ledger.labeled import read_labeled
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from tas_classify.amounts import AmountError, parse_amount
+from tas_classify.ledger.amounts import AmountError, parse_amount
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from tas_classify import TasClassifier
 from tas_classify.cli import main
-from tas_classify.corpus import CorpusError, read_labeled
+from tas_classify.ledger.labeled import CorpusError, read_labeled
 
 
 def run(*args, input=None):

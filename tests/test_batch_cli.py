@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 from click.testing import CliRunner
 
-from tas_classify.annotate import RESULT_COLUMNS
 from tas_classify.cli import main
+from tas_classify.ledger.result_columns import RESULT_COLUMNS
 
 LINES = [
     "为某银行提供核心系统定制开发",

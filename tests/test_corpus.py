@@ -4,7 +4,7 @@ import pytest
 
 from tas_classify import taxonomy
 from tas_classify._resources import data_path
-from tas_classify.corpus import CorpusError, read_labeled
+from tas_classify.ledger.labeled import CorpusError, read_labeled
 from tas_classify.text import normalise
 
 

@@ -10,8 +10,8 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 from tas_classify import classify_frame  # noqa: E402
-from tas_classify.annotate import RESULT_COLUMNS  # noqa: E402
 from tas_classify.dask import classify_dataframe  # noqa: E402
+from tas_classify.ledger.result_columns import RESULT_COLUMNS  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from ledger_lines import ledger_lines  # noqa: E402

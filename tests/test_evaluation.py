@@ -4,8 +4,8 @@ import pytest
 from click.testing import CliRunner
 
 from tas_classify.cli import main
-from tas_classify.corpus import read_labeled
-from tas_classify.evaluation import evaluate, evaluate_model, expected_calibration_error
+from tas_classify.ledger.labeled import read_labeled
+from tas_classify.report.evaluation import evaluate, evaluate_model, expected_calibration_error
 
 
 def test_ece_of_perfectly_calibrated_bins_is_zero():

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from tas_classify import TasClassifier
 from tas_classify._resources import data_path, model_path
-from tas_classify.corpus import read_labeled
 from tas_classify.features import line_features
+from tas_classify.ledger.labeled import read_labeled
 from tas_classify.text import normalise, normalise_batch
 from tas_classify.tokenize import WordTokenizer
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from tas_classify import classify_batch, classify_frame
-from tas_classify.annotate import RESULT_COLUMNS
+from tas_classify.ledger.result_columns import RESULT_COLUMNS
 
 
 @pytest.fixture()

@@ -11,8 +11,8 @@ import pytest
 
 from tas_classify import default_model
 from tas_classify._resources import data_path
-from tas_classify.corpus import read_labeled
-from tas_classify.evaluation import evaluate_model
+from tas_classify.ledger.labeled import read_labeled
+from tas_classify.report.evaluation import evaluate_model
 from tas_classify.text import normalise
 
 REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "realworld.jsonl"

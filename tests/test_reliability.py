@@ -95,7 +95,7 @@ def test_eight_threads_get_the_sequential_results(model):
 
 
 def test_default_model_loads_once_under_a_lock(monkeypatch):
-    from tas_classify import persistence
+    from tas_classify.model import persistence
 
     calls = []
     real_load = persistence.load

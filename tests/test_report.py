@@ -31,7 +31,7 @@ from click.testing import CliRunner
 
 from tas_classify import classify_batch
 from tas_classify.cli import main
-from tas_classify.revenue import LedgerLine, Thresholds, build_report
+from tas_classify.report.income import LedgerLine, Thresholds, build_report
 
 FIXTURE = Path(__file__).parent / "data" / "ledger_fixture.csv"
 EXPECTED_CODES = ["ITO-01", "ITO-06", "NONE", "TRD-03", "ITO-01", "NONE", "NONE", "NONE",

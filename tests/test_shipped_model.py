@@ -2,9 +2,9 @@
 
 from tas_classify import default_model, taxonomy
 from tas_classify._resources import data_path, model_path
-from tas_classify.corpus import read_labeled
-from tas_classify.evaluation import evaluate
-from tas_classify.persistence import read_metadata
+from tas_classify.ledger.labeled import read_labeled
+from tas_classify.model.persistence import read_metadata
+from tas_classify.report.evaluation import evaluate
 
 
 def test_model_is_built_from_current_data(corpus):

@@ -2,8 +2,13 @@ import codecs
 
 import pytest
 
-from tas_classify.columns import ColumnError, choose_text_column, is_total_row, parse_offshore
-from tas_classify.tables import TableError, detect_encoding, open_table
+from tas_classify.ledger.columns import (
+    ColumnError,
+    choose_text_column,
+    is_total_row,
+    parse_offshore,
+)
+from tas_classify.ledger.read import TableError, detect_encoding, open_table
 
 LEDGER = (
     "合同名称,金额\n为某银行提供核心系统定制开发,100\n机房托管服务（年度）,200\n服务器采购,300\n"

@@ -25,7 +25,7 @@ class DataError(click.ClickException):
 def load_model(model: str | None) -> Any:
     """The model in folder ``model``, or the shipped one; a damaged file is a DataError."""
     from tas_classify.api import default_model
-    from tas_classify.persistence import ModelFileError, load
+    from tas_classify.model.persistence import ModelFileError, load
 
     try:
         return load(model) if model else default_model()
@@ -35,8 +35,8 @@ def load_model(model: str | None) -> Any:
 
 def read_labeled(paths: tuple[str, ...]) -> Any:
     """Labeled lines from files or folders; a bad file is a DataError."""
-    from tas_classify.corpus import CorpusError
-    from tas_classify.corpus import read_labeled as read
+    from tas_classify.ledger.labeled import CorpusError
+    from tas_classify.ledger.labeled import read_labeled as read
 
     try:
         return read(paths)

@@ -62,8 +62,8 @@ def terminated_cleanly() -> Iterator[None]:
 @contextmanager
 def opened(path: str, fmt: str | None, encoding: str | None, sheet: str | None) -> Iterator[Any]:
     """The table at ``path``; unreadable files and rows become DataErrors (exit code 1)."""
-    from tas_classify.columns import ColumnError
-    from tas_classify.tables import TableError, open_table
+    from tas_classify.ledger.columns import ColumnError
+    from tas_classify.ledger.read import TableError, open_table
 
     try:
         with open_table(path, fmt=fmt, encoding=encoding, sheet=sheet) as table:
@@ -73,8 +73,8 @@ def opened(path: str, fmt: str | None, encoding: str | None, sheet: str | None) 
 
 
 def text_column(table: Any, column: str | None, quiet: bool) -> int:
-    from tas_classify.annotate import clashing_columns
-    from tas_classify.columns import choose_text_column
+    from tas_classify.ledger.columns import choose_text_column
+    from tas_classify.ledger.result_columns import clashing_columns
 
     clash = clashing_columns(table.columns)
     if clash:
@@ -135,12 +135,12 @@ def batch_cmd(
     Example:
       tas-classify batch 合同台账.csv -o 合同台账_分类.xlsx
     """
-    from tas_classify.annotate import RESULT_COLUMNS, results_cells
-    from tas_classify.batch import run_batch
-    from tas_classify.columns import ColumnError
+    from tas_classify.ledger.batch import run_batch
+    from tas_classify.ledger.columns import ColumnError
+    from tas_classify.ledger.read import TableError, format_of
+    from tas_classify.ledger.result_columns import RESULT_COLUMNS, results_cells
+    from tas_classify.ledger.write import open_writer
     from tas_classify.parallel import ChunkClassifier
-    from tas_classify.tables import TableError, format_of
-    from tas_classify.writers import open_writer
 
     try:
         out_fmt = to_fmt or ("csv" if output == "-" else format_of(output, None))
@@ -171,10 +171,10 @@ def batch_cmd(
 
 def ledger_line(row: Any, text_index: int, amount_index: int, offshore_index: int | None) -> Any:
     """A classified row as the revenue report sees it."""
-    from tas_classify.amounts import AmountError, parse_amount
-    from tas_classify.annotate import cell_text
-    from tas_classify.columns import is_total_row, parse_offshore
-    from tas_classify.revenue import LedgerLine
+    from tas_classify.ledger.amounts import AmountError, parse_amount
+    from tas_classify.ledger.columns import is_total_row, parse_offshore
+    from tas_classify.ledger.result_columns import cell_text
+    from tas_classify.report.income import LedgerLine
 
     raw = row.cells[amount_index]
     try:
@@ -199,7 +199,7 @@ def ledger_line(row: Any, text_index: int, amount_index: int, offshore_index: in
 
 
 def _money(value: str | None) -> Any:
-    from tas_classify.amounts import AmountError, parse_amount
+    from tas_classify.ledger.amounts import AmountError, parse_amount
 
     if value is None:
         return None
@@ -277,12 +277,12 @@ def report_cmd(
     """
     from decimal import Decimal
 
-    from tas_classify.annotate import results_cells
-    from tas_classify.batch import classify_rows
-    from tas_classify.columns import find_column
+    from tas_classify.ledger.batch import classify_rows
+    from tas_classify.ledger.columns import find_column
+    from tas_classify.ledger.result_columns import results_cells
     from tas_classify.parallel import ChunkClassifier
-    from tas_classify.revenue import Thresholds, build_report
-    from tas_classify.revenue_render import render_text, write_html, write_xlsx
+    from tas_classify.report.income import Thresholds, build_report
+    from tas_classify.report.render import render_text, write_html, write_xlsx
 
     given_total = _money(total_income)
     suffix = output.rsplit(".", 1)[-1].lower() if output else None

@@ -10,11 +10,11 @@ import click
 
 from tas_classify import taxonomy
 from tas_classify.cli.common import MODEL_OPTION, DataError, load_model, read_labeled
-from tas_classify.corpus import calibration_groups
+from tas_classify.ledger.labeled import calibration_groups
 
 
 def _report(clf: Any, data: Any) -> Any:
-    from tas_classify.evaluation import evaluate_model
+    from tas_classify.report.evaluation import evaluate_model
 
     return evaluate_model(clf, data)
 
@@ -162,7 +162,7 @@ def train_cmd(
       tas-classify train 台账_分类.xlsx --with-default-corpus -o models/ours
     """
     from tas_classify._resources import data_path
-    from tas_classify.estimator import TasClassifier
+    from tas_classify.model.estimator import TasClassifier
     from tas_classify.rules import RulesFileError
 
     if not corpus and not with_default_corpus:
@@ -242,7 +242,7 @@ def compare_cmd(labeled: tuple[str, ...], models: tuple[str, ...], as_json: bool
     Example:
       tas-classify compare data/eval --model default --model models/ours
     """
-    from tas_classify.evaluation import evaluate
+    from tas_classify.report.evaluation import evaluate
 
     if len(models) != 2:
         raise click.UsageError("give --model twice: the old model (A), then the new one (B)")

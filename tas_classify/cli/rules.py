@@ -44,7 +44,7 @@ def report_cmd(
     from pathlib import Path
 
     from tas_classify._resources import data_path
-    from tas_classify.rule_report import rule_report
+    from tas_classify.report.rules import rule_report
     from tas_classify.rules import RulesFileError, load_rules
 
     try:

@@ -1,5 +1,6 @@
 """Classifying every row of a table, streamed in chunks: each row comes out once, in order, with
-its original cells untouched and the :data:`~tas_classify.annotate.RESULT_COLUMNS` appended."""
+its original cells untouched and the
+:data:`~tas_classify.ledger.result_columns.RESULT_COLUMNS` appended."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from tas_classify.annotate import cell_text, with_note
+from tas_classify.ledger.read import Table
+from tas_classify.ledger.result_columns import cell_text, with_note
 from tas_classify.parallel import ChunkClassifier
-from tas_classify.tables import Table
 
 CHUNK_ROWS = 2000
 UNDECODABLE = "\ufffd"
@@ -21,7 +22,8 @@ UNDECODABLE = "\ufffd"
 @dataclass
 class ClassifiedRow:
     """One input row: its number, its cells, and the cells appended for it
-    (:data:`~tas_classify.annotate.RESULT_COLUMNS`); ``note`` is a problem with the row itself."""
+    (:data:`~tas_classify.ledger.result_columns.RESULT_COLUMNS`); ``note`` is a problem with
+    the row itself."""
 
     number: int
     cells: list[Any]
@@ -71,7 +73,7 @@ def classify_rows(
 ) -> Iterator[ClassifiedRow]:
     """Every row of ``table`` with its appended cells, in order; a progress bar on a terminal's
     stderr. ``classifier`` must convert results with
-    :func:`~tas_classify.annotate.results_cells`."""
+    :func:`~tas_classify.ledger.result_columns.results_cells`."""
     note = f"row has bytes that are not valid {table.encoding}; check the encoding"
 
     def chunks() -> Iterator[list[tuple[int, list[Any]]]]:

@@ -20,7 +20,7 @@ import numpy as np
 from tas_classify import taxonomy
 from tas_classify._version import __version__
 from tas_classify.features import TfidfVocabulary
-from tas_classify.model_card import render_card
+from tas_classify.model.card import render_card
 
 FORMAT = "tas_classify-model"
 FORMAT_VERSION = 1
@@ -141,7 +141,7 @@ def _memory(raw: Any, folder: Path, classes: np.ndarray) -> dict[str, str]:
 
 def load(path: str | Path) -> Any:
     """Load a model folder written by :func:`save` into a fitted ``TasClassifier``."""
-    from tas_classify.estimator import TasClassifier
+    from tas_classify.model.estimator import TasClassifier
 
     folder = Path(path)
     if folder.is_file():

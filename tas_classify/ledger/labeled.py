@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tas_classify import taxonomy
-from tas_classify.annotate import cell_text
-from tas_classify.columns import ColumnError, choose_text_column
-from tas_classify.tables import FORMATS, TableError, open_table
+from tas_classify.ledger.columns import ColumnError, choose_text_column
+from tas_classify.ledger.read import FORMATS, TableError, open_table
+from tas_classify.ledger.result_columns import cell_text
 
 LABEL_COLUMNS = ("label", "tas_code", "gold")
 REGISTER_COLUMNS = ("register", "kind")

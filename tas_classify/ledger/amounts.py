@@ -10,7 +10,7 @@ Decimal('-3000.00')
 >>> parse_amount("USD 100")
 Traceback (most recent call last):
 ...
-tas_classify.amounts.AmountError: foreign currency (USD); convert to yuan first
+tas_classify.ledger.amounts.AmountError: foreign currency (USD); convert to yuan first
 """
 
 from __future__ import annotations

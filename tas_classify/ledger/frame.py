@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tas_classify.annotate import RESULT_COLUMNS, cell_text, clashing_columns, result_cells
+from tas_classify.ledger.result_columns import (
+    RESULT_COLUMNS,
+    cell_text,
+    clashing_columns,
+    result_cells,
+)
 
 
 def classify_frame(

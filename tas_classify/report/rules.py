@@ -11,7 +11,7 @@ from itertools import combinations
 from typing import Any
 
 from tas_classify import taxonomy
-from tas_classify.corpus import LabeledLines
+from tas_classify.ledger.labeled import LabeledLines
 from tas_classify.rules import Rule, RuleMatcher
 from tas_classify.text import normalise
 

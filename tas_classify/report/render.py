@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tas_classify.revenue import LedgerLine, RevenueReport, Verdict
-from tas_classify.writers import REVIEW_FILL, atomic_file
+from tas_classify.ledger.write import REVIEW_FILL, atomic_file
+from tas_classify.report.income import LedgerLine, RevenueReport, Verdict
 
 TEST_NAMES = {
     "in_scope": "in-scope income share 认定范围内收入占比",

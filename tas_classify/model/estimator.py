@@ -156,14 +156,14 @@ class TasClassifier:
         self, path: str | Path, *, metrics: dict[str, Any] | None = None, data_sha256: str = ""
     ) -> Path:
         """Write this fitted model to the folder ``path`` (JSON + ``.npy``; no pickle)."""
-        from tas_classify.persistence import save
+        from tas_classify.model.persistence import save
 
         return save(self, path, metrics=metrics, data_sha256=data_sha256)
 
     @classmethod
     def load(cls, path: str | Path) -> TasClassifier:
         """A model folder written by :meth:`save`; altered or incompatible files are refused."""
-        from tas_classify.persistence import load
+        from tas_classify.model.persistence import load
 
         return load(path)  # type: ignore[no-any-return]
 
