@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
-from typing import Any
 
 from tas_classify._resources import model_path
+from tas_classify.model.estimator import check_texts
+from tas_classify.model.shipped import default_model
+from tas_classify.parallel import ChunkClassifier
 from tas_classify.results import Result
 
-_lock = threading.Lock()
-_default: Any = None
-
-
-def default_model() -> Any:
-    """The shipped model (``models/default``), loaded once on first use, thread-safely."""
-    global _default
-    if _default is None:
-        with _lock:
-            if _default is None:
-                from tas_classify.model.persistence import load
-
-                _default = load(model_path("default"))
-    return _default
+__all__ = ["classify", "classify_batch", "default_model"]
 
 
 def classify(text: str, track: str | None = None) -> Result:
@@ -51,10 +39,7 @@ def classify_batch(texts: Iterable[str], track: str | None = None, n_jobs: int =
     """
     if n_jobs <= 1:
         return default_model().classify(texts, track=track)
-    from tas_classify.model.estimator import _check_texts
-    from tas_classify.parallel import ChunkClassifier
-
-    lines = _check_texts(texts)
+    lines = check_texts(texts)
     size = max(2048, -(-len(lines) // (4 * n_jobs)))
     chunks = (lines[i : i + size] for i in range(0, len(lines), size))
     workers = ChunkClassifier(model_path("default"), track, n_jobs, convert=_rows_without_text)

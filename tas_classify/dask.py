@@ -67,7 +67,7 @@ def classify_dataframe(
         listing = ", ".join(map(repr, ddf.columns))
         raise KeyError(f"no column {column!r} in the frame; the columns are: {listing}")
     if model is None:
-        from tas_classify.api import default_model
+        from tas_classify.model.shipped import default_model
 
         model = default_model()
     shared = _share(model)

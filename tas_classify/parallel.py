@@ -10,9 +10,11 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from tas_classify.model.estimator import TasClassifier, load
+from tas_classify.model.shipped import default_model
 from tas_classify.results import Result
 
-_worker_model: Any = None
+_worker_model: TasClassifier | None = None
 #: What a worker does to a chunk's results before sending them back (a module-level function).
 Converter = Callable[[list[Result]], list[Any]]
 
@@ -21,10 +23,7 @@ def _as_is(results: list[Result]) -> list[Any]:
     return results
 
 
-def _load(model_dir: str | None) -> Any:
-    from tas_classify.api import default_model
-    from tas_classify.model.persistence import load
-
+def _load(model_dir: str | None) -> TasClassifier:
     return load(model_dir) if model_dir else default_model()
 
 
@@ -34,6 +33,7 @@ def _init_worker(model_dir: str | None) -> None:
 
 
 def _classify_in_worker(texts: list[str], track: str | None, convert: Converter) -> list[Any]:
+    assert _worker_model is not None, "the worker's initializer loads the model"
     return convert(_worker_model.classify(texts, track=track))
 
 
@@ -57,10 +57,10 @@ class ChunkClassifier:
         self.track = track
         self.n_jobs = max(1, n_jobs)
         self.convert = convert
-        self._model: Any = None
+        self._model: TasClassifier | None = None
 
     @property
-    def model(self) -> Any:
+    def model(self) -> TasClassifier:
         """The model, loaded in this process on first use."""
         if self._model is None:
             self._model = _load(self.model_dir)

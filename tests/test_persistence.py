@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tas_classify import TasClassifier
-from tas_classify.model.persistence import ModelFileError, load, read_metadata, save
+from tas_classify.model import ModelFileError, load, read_metadata, save
 
 LINES = ["为某银行提供核心系统定制开发", "服务器销售", "IDC托管", "Dubbing of a TV series", ""]
 

@@ -95,18 +95,18 @@ def test_eight_threads_get_the_sequential_results(model):
 
 
 def test_default_model_loads_once_under_a_lock(monkeypatch):
-    from tas_classify.model import persistence
+    from tas_classify.model import estimator, shipped
 
     calls = []
-    real_load = persistence.load
+    real_load = estimator.load
 
     def slow_load(path):
         calls.append(path)
         time.sleep(0.2)
         return real_load(path)
 
-    monkeypatch.setattr(api, "_default", None)
-    monkeypatch.setattr(persistence, "load", slow_load)
+    monkeypatch.setattr(shipped, "_default", None)
+    monkeypatch.setattr(estimator, "load", slow_load)
     barrier = threading.Barrier(8)
 
     def get(_):

@@ -15,7 +15,7 @@ def test_model_is_built_from_current_data(corpus):
         "`tas-classify train data/corpus -o models/default --eval data/eval`"
     )
     assert meta["taxonomy_sha256"] == taxonomy.taxonomy_hash()
-    shipped_rules = model._rules_path().read_text(encoding="utf-8")
+    shipped_rules = model.rules_path().read_text(encoding="utf-8")
     assert shipped_rules == data_path("rules.toml").read_text(encoding="utf-8")
 
 

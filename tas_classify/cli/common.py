@@ -24,8 +24,7 @@ class DataError(click.ClickException):
 
 def load_model(model: str | None) -> Any:
     """The model in folder ``model``, or the shipped one; a damaged file is a DataError."""
-    from tas_classify.api import default_model
-    from tas_classify.model.persistence import ModelFileError, load
+    from tas_classify.model import ModelFileError, default_model, load
 
     try:
         return load(model) if model else default_model()

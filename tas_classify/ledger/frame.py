@@ -41,7 +41,7 @@ def classify_frame(
     if clash:
         raise ValueError(f"the frame already has column(s) {clash}; rename or drop them first")
     if model is None:
-        from tas_classify.api import default_model
+        from tas_classify.model.shipped import default_model
 
         model = default_model()
     texts = [cell_text(v) for v in df[column].tolist()]

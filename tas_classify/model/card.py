@@ -54,9 +54,7 @@ def _figures(metrics: dict[str, Any]) -> list[str]:
         lines.append(f"- training lines: {metrics['training_lines']}")
     registers = metrics.get("training_registers") or {}
     if registers:
-        lines.append(
-            "- by register: " + ", ".join(f"{k} {v}" for k, v in registers.items())
-        )
+        lines.append("- by register: " + ", ".join(f"{k} {v}" for k, v in registers.items()))
     if "cv_accuracy" in metrics:
         lines.append(
             "- cross-validated accuracy on the training lines (folds hold out whole sources, "

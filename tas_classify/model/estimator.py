@@ -19,13 +19,14 @@ from tas_classify import taxonomy
 from tas_classify._resources import data_path
 from tas_classify.calibration import combine, fit_combiner
 from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
+from tas_classify.model.persistence import ModelFileError, read_model, save
 from tas_classify.results import Result
 from tas_classify.rules import RuleMatch, RuleMatcher, load_invoice_categories, load_rules
 from tas_classify.text import NormalisedText, is_vague, normalise, normalise_batch
 from tas_classify.tokenize import WordTokenizer
 
 
-def _check_texts(texts: Iterable[Any]) -> list[str]:
+def check_texts(texts: Iterable[Any]) -> list[str]:
     """The lines of ``texts``: a sequence of str, or a one-column 2-D array / DataFrame of str."""
     if isinstance(texts, str):
         raise TypeError("expected a sequence of str, got a single str; wrap it in a list")
@@ -156,30 +157,50 @@ class TasClassifier:
         self, path: str | Path, *, metrics: dict[str, Any] | None = None, data_sha256: str = ""
     ) -> Path:
         """Write this fitted model to the folder ``path`` (JSON + ``.npy``; no pickle)."""
-        from tas_classify.model.persistence import save
-
         return save(self, path, metrics=metrics, data_sha256=data_sha256)
 
     @classmethod
     def load(cls, path: str | Path) -> TasClassifier:
         """A model folder written by :meth:`save`; altered or incompatible files are refused."""
-        from tas_classify.model.persistence import load
-
-        return load(path)  # type: ignore[no-any-return]
+        files = read_model(path)
+        meta = files.meta
+        clf = cls(
+            **files.params,
+            rules=files.rules,
+            invoice_categories=files.invoice_categories,
+            user_dict=files.user_dicts,
+        )
+        clf.classes_ = np.array(meta["classes"])
+        clf._build_components()
+        clf.vocabulary_ = TfidfVocabulary(meta["terms"], files.arrays["idf"])
+        clf.coef_ = files.arrays["coef"]
+        clf.intercept_ = files.arrays["intercept"]
+        clf.text_scale_ = float(meta["text_scale"])
+        clf.rule_scale_ = float(meta["rule_scale"])
+        clf.coverage_scale_ = float(meta.get("coverage_scale", 0.0))
+        clf.memory_ = files.memory
+        clf.metadata_ = {k: v for k, v in meta.items() if k not in ("terms", "memory")}
+        if len(clf.vocabulary_.terms) != clf.coef_.shape[0] or clf.coef_.shape[1] != len(
+            clf.classes_
+        ):
+            raise ModelFileError(
+                f"{files.folder}: array shapes do not match the vocabulary and classes"
+            )
+        return clf
 
     # ---------------------------------------------------------------- components
-    def _rules_path(self) -> Path:
+    def rules_path(self) -> Path:
         return Path(self.rules) if self.rules is not None else data_path("rules.toml")
 
-    def _invoice_categories_path(self) -> Path:
+    def invoice_categories_path(self) -> Path:
         if self.invoice_categories is not None:
             return Path(self.invoice_categories)
         return data_path("invoice_categories.csv")
 
     def _build_components(self) -> None:
         self.tokenizer_ = WordTokenizer(tuple(Path(p) for p in self.user_dict))
-        rules = load_rules(self._rules_path()) + load_invoice_categories(
-            self._invoice_categories_path()
+        rules = load_rules(self.rules_path()) + load_invoice_categories(
+            self.invoice_categories_path()
         )
         self.rule_matcher_ = RuleMatcher(rules, [str(c) for c in self.classes_])
 
@@ -218,7 +239,7 @@ class TasClassifier:
         from scipy.sparse import csr_matrix
         from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-        texts = _check_texts(X)
+        texts = check_texts(X)
         labels = [str(v) for v in y]
         if len(texts) != len(labels):
             raise ValueError(f"X has {len(texts)} lines but y has {len(labels)} labels")
@@ -310,7 +331,7 @@ class TasClassifier:
         return LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
 
     # ---------------------------------------------------------------- predict
-    def _check_fitted(self) -> None:
+    def check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
             raise NotFittedError("this TasClassifier is not fitted yet; call fit() or load a model")
 
@@ -323,7 +344,7 @@ class TasClassifier:
         remembered training lines (their probability is all on the remembered label), and which
         do not say what service was delivered (``vague``). With ``allowed`` codes (a track), a
         remembered label outside them is not used: the model's own answer is restricted instead."""
-        self._check_fitted()
+        self.check_fitted()
         normalised = normalise_batch(texts)
         rows = self._rows([n.text for n in normalised])
         logits = rows.dot(self._coef64()) + self.intercept_
@@ -353,8 +374,8 @@ class TasClassifier:
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Probabilities, one column per code in ``classes_`` order."""
-        self._check_fitted()
-        return self._analyse(_check_texts(X))[1]
+        self.check_fitted()
+        return self._analyse(check_texts(X))[1]
 
     def predict(self, X: Iterable[str]) -> np.ndarray:
         """The most probable code of each line."""
@@ -367,8 +388,8 @@ class TasClassifier:
 
     def classify(self, texts: Iterable[str], track: str | None = None) -> list[Result]:
         """Full results (code, confidence, alternatives, evidence, review flag), same order."""
-        texts = _check_texts(texts)
-        self._check_fitted()
+        texts = check_texts(texts)
+        self.check_fitted()
         allowed = set(taxonomy.codes_for_track(track))
         out: list[Result] = []
         for start in range(0, len(texts), CHUNK_LINES):
@@ -540,3 +561,8 @@ class TasClassifier:
             tuple((terms[columns[j]], values[j]) for j in range(lo, hi))
             for lo, hi in zip(bounds[:-1], bounds[1:])
         ]
+
+
+def load(path: str | Path) -> TasClassifier:
+    """Load a model folder written by :func:`~tas_classify.model.persistence.save`."""
+    return TasClassifier.load(path)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -31,22 +32,55 @@ class ModelFileError(ValueError):
     """A model folder that is missing, altered, or from an incompatible version."""
 
 
+class FittedModel(Protocol):
+    """What :func:`save` reads from a fitted ``TasClassifier`` (this module does not import it)."""
+
+    user_dict: tuple[str | Path, ...]
+    classes_: np.ndarray
+    vocabulary_: TfidfVocabulary
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    text_scale_: float
+    rule_scale_: float
+    coverage_scale_: float
+    memory_: dict[str, str]
+
+    def check_fitted(self) -> None: ...
+    def rules_path(self) -> Path: ...
+    def invoice_categories_path(self) -> Path: ...
+    def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A model folder read and checked by :func:`read_model`: what the estimator is rebuilt from."""
+
+    folder: Path
+    meta: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    params: dict[str, Any]
+    rules: Path
+    invoice_categories: Path | None
+    user_dicts: tuple[Path, ...]
+    memory: dict[str, str]
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def save(
-    clf: Any, path: str | Path, metrics: dict[str, Any] | None = None, data_sha256: str = ""
+    clf: FittedModel, path: str | Path, metrics: dict[str, Any] | None = None, data_sha256: str = ""
 ) -> Path:
     """Write a fitted ``TasClassifier`` to the folder ``path`` (created or overwritten)."""
-    clf._check_fitted()
+    clf.check_fitted()
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     arrays = {"idf": clf.vocabulary_.idf, "coef": clf.coef_, "intercept": clf.intercept_}
     for name, array in arrays.items():
         np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-    shutil.copyfile(clf._rules_path(), out / "rules.toml")
-    shutil.copyfile(clf._invoice_categories_path(), out / "invoice_categories.csv")
+    shutil.copyfile(clf.rules_path(), out / "rules.toml")
+    shutil.copyfile(clf.invoice_categories_path(), out / "invoice_categories.csv")
     dict_names = []
     for i, p in enumerate(clf.user_dict):
         name = f"user_dict_{i}.txt"
@@ -139,10 +173,9 @@ def _memory(raw: Any, folder: Path, classes: np.ndarray) -> dict[str, str]:
     return dict(raw)
 
 
-def load(path: str | Path) -> Any:
-    """Load a model folder written by :func:`save` into a fitted ``TasClassifier``."""
-    from tas_classify.model.estimator import TasClassifier
-
+def read_model(path: str | Path) -> ModelFiles:
+    """A model folder written by :func:`save`, every file checked (presence, SHA-256, codes,
+    plain numeric arrays); :meth:`TasClassifier.load` builds the estimator from it."""
     folder = Path(path)
     if folder.is_file():
         raise ModelFileError(
@@ -162,27 +195,16 @@ def load(path: str | Path) -> Any:
     arrays = {n: _numeric_array(folder / f"{n}.npy") for n in _ARRAYS}
     params = dict(meta["params"])
     params["char_ngrams"] = tuple(params["char_ngrams"])
-    clf = TasClassifier(
-        **params,
+    return ModelFiles(
+        folder=folder,
+        meta=meta,
+        arrays=arrays,
+        params=params,
         rules=folder / "rules.toml",
         # Models saved before the table existed read the shipped one.
         invoice_categories=(
-            folder / "invoice_categories.csv"
-            if "invoice_categories.csv" in meta["files"]
-            else None
+            folder / "invoice_categories.csv" if "invoice_categories.csv" in meta["files"] else None
         ),
-        user_dict=tuple(folder / n for n in meta["user_dicts"]),
+        user_dicts=tuple(folder / n for n in meta["user_dicts"]),
+        memory=_memory(meta.get("memory", {}), folder, np.array(meta["classes"])),
     )
-    clf.classes_ = np.array(meta["classes"])
-    clf._build_components()
-    clf.vocabulary_ = TfidfVocabulary(meta["terms"], arrays["idf"])
-    clf.coef_ = arrays["coef"]
-    clf.intercept_ = arrays["intercept"]
-    clf.text_scale_ = float(meta["text_scale"])
-    clf.rule_scale_ = float(meta["rule_scale"])
-    clf.coverage_scale_ = float(meta.get("coverage_scale", 0.0))
-    clf.memory_ = _memory(meta.get("memory", {}), folder, clf.classes_)
-    clf.metadata_ = {k: v for k, v in meta.items() if k not in ("terms", "memory")}
-    if len(clf.vocabulary_.terms) != clf.coef_.shape[0] or clf.coef_.shape[1] != len(clf.classes_):
-        raise ModelFileError(f"{folder}: array shapes do not match the vocabulary and classes")
-    return clf
