@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-class CalibrationError(ValueError):
-    """The ensemble could not be calibrated (non-finite inputs, or the optimiser failed)."""
+from tas_classify.errors import CalibrationError as CalibrationError
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

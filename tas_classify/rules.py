@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from tas_classify import taxonomy
+from tas_classify.errors import RulesFileError as RulesFileError
 from tas_classify.text import to_simplified
 
 if sys.version_info >= (3, 11):
@@ -67,9 +68,6 @@ class RuleMatch:
             "field": self.field,
         }
 
-
-class RulesFileError(ValueError):
-    """A rules file that cannot be used, with the file and rule at fault."""
 
 
 def _is_word_char(ch: str) -> bool:

@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tas_classify._resources import data_path
+from tas_classify.errors import WrappersFileError as WrappersFileError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,9 +85,6 @@ class NormalisedText:
     text: str
     category: str = ""
 
-
-class WrappersFileError(ValueError):
-    """A wrappers file that cannot be used, with the file and wrapper at fault."""
 
 
 def load_wrappers(path: str | Path | None = None) -> tuple[re.Pattern[str], ...]:

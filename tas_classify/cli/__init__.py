@@ -9,13 +9,26 @@ import sys
 
 import click
 
+from tas_classify.cli.common import DataError
 from tas_classify.cli.ledger import batch_cmd, report_cmd
 from tas_classify.cli.lines import classify_cmd, taxonomy_cmd
 from tas_classify.cli.models import compare_cmd, evaluate_cmd, train_cmd
 from tas_classify.cli.rules import rules_group
+from tas_classify.errors import TasClassifyError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group that turns any :class:`TasClassifyError` into exit code 1 and its
+    message: the one place the CLI converts the library's errors."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except TasClassifyError as exc:
+            raise DataError(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tas_classify")
 def main() -> None:
     """Classify contract lines into the 技术先进型服务 (Annex 1) categories."""

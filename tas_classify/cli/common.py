@@ -23,21 +23,14 @@ class DataError(click.ClickException):
 
 
 def load_model(model: str | None) -> Any:
-    """The model in folder ``model``, or the shipped one; a damaged file is a DataError."""
-    from tas_classify.model import ModelFileError, default_model, load
+    """The model in folder ``model``, or the shipped one."""
+    from tas_classify.model import default_model, load
 
-    try:
-        return load(model) if model else default_model()
-    except ModelFileError as exc:
-        raise DataError(str(exc)) from exc
+    return load(model) if model else default_model()
 
 
 def read_labeled(paths: tuple[str, ...]) -> Any:
-    """Labeled lines from files or folders; a bad file is a DataError."""
-    from tas_classify.ledger.labeled import CorpusError
+    """Labeled lines from files or folders."""
     from tas_classify.ledger.labeled import read_labeled as read
 
-    try:
-        return read(paths)
-    except CorpusError as exc:
-        raise DataError(str(exc)) from exc
+    return read(paths)

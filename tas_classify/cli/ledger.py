@@ -61,15 +61,11 @@ def terminated_cleanly() -> Iterator[None]:
 
 @contextmanager
 def opened(path: str, fmt: str | None, encoding: str | None, sheet: str | None) -> Iterator[Any]:
-    """The table at ``path``; unreadable files and rows become DataErrors (exit code 1)."""
-    from tas_classify.ledger.columns import ColumnError
-    from tas_classify.ledger.read import TableError, open_table
+    """The table at ``path``."""
+    from tas_classify.ledger.read import open_table
 
-    try:
-        with open_table(path, fmt=fmt, encoding=encoding, sheet=sheet) as table:
-            yield table
-    except (TableError, ColumnError) as exc:
-        raise DataError(str(exc)) from exc
+    with open_table(path, fmt=fmt, encoding=encoding, sheet=sheet) as table:
+        yield table
 
 
 def text_column(table: Any, column: str | None, quiet: bool) -> int:
@@ -136,7 +132,6 @@ def batch_cmd(
       tas-classify batch 合同台账.csv -o 合同台账_分类.xlsx
     """
     from tas_classify.ledger.batch import run_batch
-    from tas_classify.ledger.columns import ColumnError
     from tas_classify.ledger.read import TableError, format_of
     from tas_classify.ledger.result_columns import RESULT_COLUMNS, results_cells
     from tas_classify.ledger.write import open_writer
@@ -151,13 +146,10 @@ def batch_cmd(
     except TableError as exc:
         raise click.UsageError(str(exc)) from exc
     with terminated_cleanly(), opened(input_path, from_fmt, encoding, sheet) as table:
-        try:
-            index = text_column(table, column, quiet)
-            classifier = ChunkClassifier(model, track, jobs, convert=results_cells)
-            with open_writer(output, out_fmt, [*table.columns, *RESULT_COLUMNS]) as writer:
-                summary = run_batch(table, index, classifier, writer, quiet=quiet)
-        except (TableError, ColumnError) as exc:
-            raise DataError(str(exc)) from exc
+        index = text_column(table, column, quiet)
+        classifier = ChunkClassifier(model, track, jobs, convert=results_cells)
+        with open_writer(output, out_fmt, [*table.columns, *RESULT_COLUMNS]) as writer:
+            summary = run_batch(table, index, classifier, writer, quiet=quiet)
     if summary.undecodable_rows:
         rows = ", ".join(map(str, summary.undecodable_rows[:10]))
         note(

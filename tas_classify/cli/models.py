@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from tas_classify import taxonomy
-from tas_classify.cli.common import MODEL_OPTION, DataError, load_model, read_labeled
+from tas_classify.cli.common import MODEL_OPTION, load_model, read_labeled
 from tas_classify.ledger.labeled import calibration_groups
 
 
@@ -163,7 +163,6 @@ def train_cmd(
     """
     from tas_classify._resources import data_path
     from tas_classify.model.estimator import TasClassifier
-    from tas_classify.rules import RulesFileError
 
     if not corpus and not with_default_corpus:
         raise click.UsageError("give CORPUS files or folders, or --with-default-corpus")
@@ -172,10 +171,7 @@ def train_cmd(
     clf = TasClassifier(cv=cv, random_state=seed, rules=rules, user_dict=user_dict)
     skipped = f"; {data.skipped} rows with blank text or label skipped" if data.skipped else ""
     click.echo(f"training on {len(data.texts)} lines ({cv}-fold calibration){skipped} …", err=True)
-    try:
-        clf.fit(data.texts, data.labels, groups=calibration_groups(data))
-    except (ValueError, RulesFileError) as exc:
-        raise DataError(str(exc)) from exc
+    clf.fit(data.texts, data.labels, groups=calibration_groups(data))
     registers = data.register_of()
     metrics: dict[str, Any] = {
         "training_lines": len(data.texts),

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from tas_classify.cli.common import DataError, read_labeled
+from tas_classify.cli.common import read_labeled
 
 
 @click.group("rules")
@@ -45,12 +45,9 @@ def report_cmd(
 
     from tas_classify._resources import data_path
     from tas_classify.report.rules import rule_report
-    from tas_classify.rules import RulesFileError, load_rules
+    from tas_classify.rules import load_rules
 
-    try:
-        rules = load_rules(Path(rules_file) if rules_file else data_path("rules.toml"))
-    except RulesFileError as exc:
-        raise DataError(str(exc)) from exc
+    rules = load_rules(Path(rules_file) if rules_file else data_path("rules.toml"))
     report = rule_report(rules, read_labeled(labeled), examples=examples)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))

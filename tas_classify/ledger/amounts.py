@@ -10,7 +10,7 @@ Decimal('-3000.00')
 >>> parse_amount("USD 100")
 Traceback (most recent call last):
 ...
-tas_classify.ledger.amounts.AmountError: foreign currency (USD); convert to yuan first
+tas_classify.errors.AmountError: foreign currency (USD); convert to yuan first
 """
 
 from __future__ import annotations
@@ -21,10 +21,7 @@ import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-
-class AmountError(ValueError):
-    """A cell that is not an amount in yuan; the message says why."""
-
+from tas_classify.errors import AmountError as AmountError
 
 _UNITS = {
     "万元": Decimal(10_000),

@@ -9,15 +9,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tas_classify._resources import data_path
+from tas_classify.errors import ColumnError as ColumnError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-
-class ColumnError(ValueError):
-    """A column that was asked for, or needed, is not in the file; the message lists the columns."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tas_classify import taxonomy
+from tas_classify.errors import CorpusError as CorpusError
 from tas_classify.ledger.columns import ColumnError, choose_text_column
 from tas_classify.ledger.read import FORMATS, TableError, open_table
 from tas_classify.ledger.result_columns import cell_text
@@ -26,9 +27,6 @@ REGISTER_COLUMNS = ("register", "kind")
 #: The register of a line whose file has no register column.
 UNSPECIFIED = "unspecified"
 
-
-class CorpusError(ValueError):
-    """A labeled file that cannot be used; the message names the file and row."""
 
 
 @dataclass(frozen=True)

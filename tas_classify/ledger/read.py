@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from tas_classify.errors import TableError as TableError
+
 FORMATS = ("csv", "tsv", "txt", "xlsx", "jsonl")
 _SAMPLE = 1 << 20
 # Encodings a Chinese finance export comes in. GB18030 is a superset of GBK and GB2312.
 _CANDIDATES = ["utf_8", "gb18030", "big5", "utf_16"]
 
-
-class TableError(ValueError):
-    """A file that cannot be read as a table; the message names the file and, if known, the row."""
 
 
 @dataclass

@@ -18,6 +18,8 @@ import numpy as np
 from tas_classify import taxonomy
 from tas_classify._resources import data_path
 from tas_classify.calibration import combine, fit_combiner
+from tas_classify.errors import NotFittedError as NotFittedError
+from tas_classify.errors import TrainingDataError
 from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
 from tas_classify.model.persistence import ModelFileError, read_model, save
 from tas_classify.results import Result
@@ -56,9 +58,6 @@ def _remembered(normalised: Sequence[NormalisedText], labels: Sequence[str]) -> 
 #: Lines analysed at a time: bounds the memory of one call however many lines it is given.
 CHUNK_LINES = 2048
 
-
-class NotFittedError(ValueError, AttributeError):
-    """Prediction before ``fit`` (the same bases as scikit-learn's, so both catch it)."""
 
 
 class TasClassifier:
@@ -242,21 +241,23 @@ class TasClassifier:
         texts = check_texts(X)
         labels = [str(v) for v in y]
         if len(texts) != len(labels):
-            raise ValueError(f"X has {len(texts)} lines but y has {len(labels)} labels")
+            raise TrainingDataError(f"X has {len(texts)} lines but y has {len(labels)} labels")
         unknown = sorted(set(labels) - set(taxonomy.codes()))
         if unknown:
-            raise ValueError(
+            raise TrainingDataError(
                 f"unknown labels {unknown}; valid codes: {', '.join(taxonomy.codes())}"
             )
         self.classes_ = np.array([c for c in taxonomy.codes() if c in set(labels)])
         if len(self.classes_) < 2:
-            raise ValueError("need lines of at least two different codes to fit")
+            raise TrainingDataError("need lines of at least two different codes to fit")
         self._build_components()
         index_of = {c: i for i, c in enumerate(self.classes_)}
         y_idx = np.array([index_of[v] for v in labels])
         group_of = None if groups is None else [str(g) for g in groups]
         if group_of is not None and len(group_of) != len(texts):
-            raise ValueError(f"X has {len(texts)} lines but groups has {len(group_of)} entries")
+            raise TrainingDataError(
+                f"X has {len(texts)} lines but groups has {len(group_of)} entries"
+            )
         normalised = [normalise(t) for t in texts]
         docs = self._features(normalised)
         _, votes = self._rule_votes(normalised)
@@ -278,7 +279,7 @@ class TasClassifier:
         # and partly in phrasing it has never seen.
         n_splits = min(self.cv, int(np.bincount(y_idx).min()))
         if n_splits < 2:
-            raise ValueError("every code needs at least 2 lines to calibrate the ensemble")
+            raise TrainingDataError("every code needs at least 2 lines to calibrate the ensemble")
 
         def out_of_fold(split: Any) -> tuple[np.ndarray, np.ndarray]:
             logits = np.zeros((len(texts), len(self.classes_)))

@@ -20,6 +20,7 @@ import numpy as np
 
 from tas_classify import taxonomy
 from tas_classify._version import __version__
+from tas_classify.errors import ModelFileError as ModelFileError
 from tas_classify.features import TfidfVocabulary
 from tas_classify.model.card import render_card
 
@@ -27,9 +28,6 @@ FORMAT = "tas_classify-model"
 FORMAT_VERSION = 1
 _ARRAYS = ("idf", "coef", "intercept")
 
-
-class ModelFileError(ValueError):
-    """A model folder that is missing, altered, or from an incompatible version."""
 
 
 class FittedModel(Protocol):
