@@ -161,35 +161,6 @@ def batch_cmd(
     note(f"{summary.rows} rows written to {where}; {summary.needs_review} need review", quiet)
 
 
-def ledger_line(row: Any, text_index: int, amount_index: int, offshore_index: int | None) -> Any:
-    """A classified row as the revenue report sees it."""
-    from tas_classify.ledger.amounts import AmountError, parse_amount
-    from tas_classify.ledger.columns import is_total_row, parse_offshore
-    from tas_classify.ledger.result_columns import cell_text
-    from tas_classify.report.income import LedgerLine
-
-    raw = row.cells[amount_index]
-    try:
-        amount, problem = parse_amount(raw), ""
-    except AmountError as exc:
-        amount, problem = None, str(exc)
-    text = cell_text(row.cells[text_index])
-    offshore_raw = row.cells[offshore_index] if offshore_index is not None else None
-    return LedgerLine(
-        row=row.number,
-        text=text,
-        amount=amount,
-        code=row.code,
-        confidence=row.confidence,
-        needs_review=row.needs_review,
-        offshore=parse_offshore(offshore_raw) if offshore_index is not None else None,
-        amount_problem=problem,
-        raw_amount=raw,
-        raw_offshore=offshore_raw,
-        total_row=is_total_row(text) or is_total_row(cell_text(row.cells[0])),
-    )
-
-
 def _money(value: str | None) -> Any:
     from tas_classify.ledger.amounts import AmountError, parse_amount
 
@@ -269,11 +240,7 @@ def report_cmd(
     """
     from decimal import Decimal
 
-    from tas_classify.ledger.batch import classify_rows
-    from tas_classify.ledger.columns import find_column
-    from tas_classify.ledger.result_columns import results_cells
-    from tas_classify.parallel import ChunkClassifier
-    from tas_classify.report.income import Thresholds, build_report
+    from tas_classify.report.income import Thresholds, report_ledger
     from tas_classify.report.render import render_text, write_html, write_xlsx
 
     given_total = _money(total_income)
@@ -281,24 +248,17 @@ def report_cmd(
     if suffix not in (None, "xlsx", "html", "htm"):
         raise click.UsageError("-o must end in .xlsx or .html")
     with opened(ledger, from_fmt, encoding, sheet) as table:
-        text_index = text_column(table, column, quiet)
-        amount_index = find_column(
-            table.columns, amount_col, source=table.source, option="--amount"
+        report = report_ledger(
+            table,
+            text_column(table, column, quiet),
+            amount_col,
+            offshore_col,
+            total_income=given_total,
+            thresholds=Thresholds(Decimal(str(min_in_scope)), Decimal(str(min_offshore))),
+            model=model,
+            track=track,
+            quiet=quiet,
         )
-        offshore_index = (
-            find_column(table.columns, offshore_col, source=table.source, option="--offshore")
-            if offshore_col
-            else None
-        )
-        classifier = ChunkClassifier(model, track, convert=results_cells)
-        rows = classify_rows(table, text_index, classifier, quiet=quiet)
-        lines = [ledger_line(r, text_index, amount_index, offshore_index) for r in rows]
-    report = build_report(
-        lines,
-        total_income=given_total,
-        thresholds=Thresholds(Decimal(str(min_in_scope)), Decimal(str(min_offshore))),
-        has_offshore=offshore_index is not None,
-    )
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     elif output is None:

@@ -195,29 +195,8 @@ def train_cmd(
     click.echo(f"model written to {Path(output)}", err=True)
 
 
-FIGURES = ("accuracy", "macro_f1", "in_scope_f1", "ece")
-
-
 def _model_arg(value: str) -> Any:
     return load_model(None if value == "default" else value)
-
-
-def _changed_lines(data: Any, a: list[Any], b: list[Any]) -> list[dict[str, Any]]:
-    out = []
-    for i, (ra, rb) in enumerate(zip(a, b)):
-        if ra.code != rb.code:
-            out.append(
-                {
-                    "source": data.sources[i],
-                    "text": data.texts[i],
-                    "label": data.labels[i],
-                    "a": {"code": ra.code, "confidence": round(ra.confidence, 4),
-                          "right": ra.code in data.accept[i]},
-                    "b": {"code": rb.code, "confidence": round(rb.confidence, 4),
-                          "right": rb.code in data.accept[i]},
-                }
-            )  # fmt: skip
-    return out
 
 
 @click.command("compare")
@@ -238,38 +217,25 @@ def compare_cmd(labeled: tuple[str, ...], models: tuple[str, ...], as_json: bool
     Example:
       tas-classify compare data/eval --model default --model models/ours
     """
-    from tas_classify.report.evaluation import evaluate
+    from tas_classify.report.evaluation import FIGURES, compare_models
 
     if len(models) != 2:
         raise click.UsageError("give --model twice: the old model (A), then the new one (B)")
     data = read_labeled(labeled)
-    figures: list[dict[str, float]] = []
-    results = []
-    for name in models:
-        found = _model_arg(name).classify(list(data.texts))
-        results.append(found)
-        report = evaluate([r.code for r in found], [r.confidence for r in found], data.labels,
-                          data.accept, taxonomy.codes())  # fmt: skip
-        figures.append({k: round(float(getattr(report, k)), 4) for k in FIGURES})
-    keys = FIGURES
-    changed = _changed_lines(data, results[0], results[1])
+    comparison = compare_models(_model_arg(models[0]), _model_arg(models[1]), data)
     if as_json:
-        payload = {
-            "a": {"model": models[0], **{k: figures[0][k] for k in keys}},
-            "b": {"model": models[1], **{k: figures[1][k] for k in keys}},
-            "delta": {k: round(figures[1][k] - figures[0][k], 4) for k in keys},
-            "changed": changed,
-        }
-        click.echo(json.dumps(payload, ensure_ascii=False))
+        click.echo(json.dumps(comparison.to_dict(models[0], models[1]), ensure_ascii=False))
         return
-    click.echo(f"A = {models[0]}\nB = {models[1]}\n{len(data.texts)} lines\n")
+    click.echo(f"A = {models[0]}\nB = {models[1]}\n{comparison.lines} lines\n")
     click.echo(f"{'':13s}{'A':>8s}{'B':>8s}{'B − A':>9s}")
-    for k in keys:
-        a, b = figures[0][k], figures[1][k]
+    for k in FIGURES:
+        a, b = comparison.a[k], comparison.b[k]
         click.echo(f"{k:13s}{a:8.3f}{b:8.3f}{b - a:+9.3f}")
-    fixed = sum(c["b"]["right"] and not c["a"]["right"] for c in changed)
-    broken = sum(c["a"]["right"] and not c["b"]["right"] for c in changed)
-    click.echo(f"\n{len(changed)} lines changed: {fixed} fixed by B, {broken} broken by B")
+    changed = comparison.changed
+    click.echo(
+        f"\n{len(changed)} lines changed: {comparison.fixed} fixed by B, "
+        f"{comparison.broken} broken by B"
+    )
     for c in changed:
         mark = (
             "+"

@@ -212,3 +212,78 @@ def evaluate_model(
         unflagged_accuracy=float(np.mean(unflagged)) if unflagged else 0.0,
         errors=errors,
     )
+
+
+#: The figures :func:`compare_models` puts side by side.
+FIGURES = ("accuracy", "macro_f1", "in_scope_f1", "ece")
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """Model A against model B on the same labeled lines: each figure, B − A, and every line whose
+    prediction changed (with which of the two is right)."""
+
+    lines: int
+    a: dict[str, float]
+    b: dict[str, float]
+    changed: list[dict[str, Any]]
+
+    @property
+    def delta(self) -> dict[str, float]:
+        return {k: round(self.b[k] - self.a[k], 4) for k in FIGURES}
+
+    @property
+    def fixed(self) -> int:
+        """Changed lines B gets right and A got wrong."""
+        return sum(c["b"]["right"] and not c["a"]["right"] for c in self.changed)
+
+    @property
+    def broken(self) -> int:
+        """Changed lines A got right and B gets wrong."""
+        return sum(c["a"]["right"] and not c["b"]["right"] for c in self.changed)
+
+    def to_dict(self, name_a: str, name_b: str) -> dict[str, Any]:
+        return {
+            "a": {"model": name_a, **self.a},
+            "b": {"model": name_b, **self.b},
+            "delta": self.delta,
+            "changed": self.changed,
+        }
+
+
+def _changed_lines(data: _Labeled, a: list[Any], b: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for i, (ra, rb) in enumerate(zip(a, b)):
+        if ra.code != rb.code:
+            out.append(
+                {
+                    "source": data.sources[i],
+                    "text": data.texts[i],
+                    "label": data.labels[i],
+                    "a": {"code": ra.code, "confidence": round(ra.confidence, 4),
+                          "right": ra.code in data.accept[i]},
+                    "b": {"code": rb.code, "confidence": round(rb.confidence, 4),
+                          "right": rb.code in data.accept[i]},
+                }
+            )  # fmt: skip
+    return out
+
+
+def compare_models(a: _Classifier, b: _Classifier, data: _Labeled) -> ModelComparison:
+    """Classify ``data`` with model ``a`` and model ``b`` and compare them."""
+    from tas_classify import taxonomy
+
+    figures: list[dict[str, float]] = []
+    results = []
+    for model in (a, b):
+        found = model.classify(list(data.texts))
+        results.append(found)
+        report = evaluate([r.code for r in found], [r.confidence for r in found], data.labels,
+                          data.accept, taxonomy.codes())  # fmt: skip
+        figures.append({k: round(float(getattr(report, k)), 4) for k in FIGURES})
+    return ModelComparison(
+        lines=len(data.texts),
+        a=figures[0],
+        b=figures[1],
+        changed=_changed_lines(data, results[0], results[1]),
+    )

@@ -11,9 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from tas_classify import taxonomy
+from tas_classify.errors import AmountError
+from tas_classify.ledger.amounts import parse_amount
+from tas_classify.ledger.batch import ClassifiedRow, classify_rows
+from tas_classify.ledger.columns import find_column, is_total_row, parse_offshore
+from tas_classify.ledger.read import Table
+from tas_classify.ledger.result_columns import cell_text, results_cells
+from tas_classify.parallel import ChunkClassifier
 
 ZERO = Decimal(0)
 
@@ -300,4 +308,63 @@ def build_report(
         by_group=by_group,
         verdicts=verdicts,
         notes=notes,
+    )
+
+
+def ledger_line(
+    row: ClassifiedRow, text_index: int, amount_index: int, offshore_index: int | None
+) -> LedgerLine:
+    """A classified row as the income report sees it: its amount parsed (or the reason it could
+    not be), its offshore flag, and whether it is a subtotal row."""
+    raw = row.cells[amount_index]
+    try:
+        amount, problem = parse_amount(raw), ""
+    except AmountError as exc:
+        amount, problem = None, str(exc)
+    text = cell_text(row.cells[text_index])
+    offshore_raw = row.cells[offshore_index] if offshore_index is not None else None
+    return LedgerLine(
+        row=row.number,
+        text=text,
+        amount=amount,
+        code=row.code,
+        confidence=row.confidence,
+        needs_review=row.needs_review,
+        offshore=parse_offshore(offshore_raw) if offshore_index is not None else None,
+        amount_problem=problem,
+        raw_amount=raw,
+        raw_offshore=offshore_raw,
+        total_row=is_total_row(text) or is_total_row(cell_text(row.cells[0])),
+    )
+
+
+def report_ledger(
+    table: Table,
+    text_index: int,
+    amount_column: str,
+    offshore_column: str | None = None,
+    *,
+    total_income: Decimal | None = None,
+    thresholds: Thresholds | None = None,
+    model: str | Path | None = None,
+    track: str | None = None,
+    quiet: bool = True,
+) -> RevenueReport:
+    """Classify every row of ``table`` (text in column ``text_index``) with the model in folder
+    ``model`` (None: the shipped one) and test its income, read from ``amount_column`` and
+    ``offshore_column``, against ``thresholds``. A missing column is a ``ColumnError``."""
+    amount_index = find_column(table.columns, amount_column, source=table.source, option="--amount")
+    offshore_index = (
+        find_column(table.columns, offshore_column, source=table.source, option="--offshore")
+        if offshore_column
+        else None
+    )
+    classifier = ChunkClassifier(model, track, convert=results_cells)
+    rows = classify_rows(table, text_index, classifier, quiet=quiet)
+    lines = [ledger_line(r, text_index, amount_index, offshore_index) for r in rows]
+    return build_report(
+        lines,
+        total_income=total_income,
+        thresholds=thresholds,
+        has_offshore=offshore_index is not None,
     )
