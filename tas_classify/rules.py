@@ -14,7 +14,6 @@ the evidence as ``invoice.软件``.
 from __future__ import annotations
 
 import csv
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +22,9 @@ from typing import Any
 import numpy as np
 
 from tas_classify import taxonomy
+from tas_classify._toml import tomllib
 from tas_classify.errors import RulesFileError as RulesFileError
 from tas_classify.text import to_simplified
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)

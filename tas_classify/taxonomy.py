@@ -6,17 +6,12 @@ Read from ``data/taxonomy.toml``; every other module asks this one.
 from __future__ import annotations
 
 import hashlib
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
 from tas_classify._resources import data_path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from tas_classify._toml import tomllib
 
 Track = Literal["outsourcing", "trade"]
 TRACKS: tuple[str, ...] = ("outsourcing", "trade")

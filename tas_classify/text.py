@@ -19,7 +19,6 @@ table (``data/invoice_categories.csv``) to read.
 from __future__ import annotations
 
 import re
-import sys
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -28,12 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from tas_classify._resources import data_path
+from tas_classify._toml import tomllib
 from tas_classify.errors import WrappersFileError as WrappersFileError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
 

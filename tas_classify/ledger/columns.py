@@ -3,19 +3,13 @@ totals, and what the offshore column's values mean."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from tas_classify._resources import data_path
+from tas_classify._toml import tomllib
 from tas_classify.errors import ColumnError as ColumnError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 
 
 @dataclass(frozen=True)
