@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -29,7 +30,7 @@ def load_model(model: str | None) -> Any:
     return load(model) if model else default_model()
 
 
-def read_labeled(paths: tuple[str, ...]) -> Any:
+def read_labeled(paths: Iterable[str]) -> Any:
     """Labeled lines from files or folders."""
     from tas_classify.ledger.labeled import read_labeled as read
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,7 +34,7 @@ _ARRAYS = ("idf", "coef", "intercept")
 class FittedModel(Protocol):
     """What :func:`save` reads from a fitted ``TasClassifier`` (this module does not import it)."""
 
-    user_dict: tuple[str | Path, ...]
+    user_dict: Sequence[str | Path]
     classes_: np.ndarray
     vocabulary_: TfidfVocabulary
     coef_: np.ndarray
