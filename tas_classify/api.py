@@ -9,11 +9,12 @@ from tas_classify.model.estimator import check_texts
 from tas_classify.model.shipped import default_model
 from tas_classify.parallel import ChunkClassifier
 from tas_classify.results import Result
+from tas_classify.taxonomy import Track
 
 __all__ = ["classify", "classify_batch", "default_model"]
 
 
-def classify(text: str, track: str | None = None) -> Result:
+def classify(text: str, track: Track | str | None = None) -> Result:
     """Classify one line.
 
     >>> r = classify("为某商业银行提供核心业务系统定制开发服务")
@@ -27,7 +28,9 @@ def classify(text: str, track: str | None = None) -> Result:
     return default_model().classify([text], track=track)[0]
 
 
-def classify_batch(texts: Iterable[str], track: str | None = None, n_jobs: int = 1) -> list[Result]:
+def classify_batch(
+    texts: Iterable[str], track: Track | str | None = None, n_jobs: int = 1
+) -> list[Result]:
     """Classify many lines; one result per line, in the same order.
 
     ``n_jobs > 1`` splits the lines over that many worker processes, each loading the model

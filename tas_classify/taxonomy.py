@@ -96,7 +96,7 @@ def get(code: str) -> Category:
     raise KeyError(f"unknown category code {code!r}; valid codes: {', '.join(codes())}")
 
 
-def codes_for_track(track: str | None) -> tuple[str, ...]:
+def codes_for_track(track: Track | str | None) -> tuple[str, ...]:
     """Codes a result may take under ``track`` (its own codes and NONE); all codes for ``None``."""
     if track is None:
         return codes()

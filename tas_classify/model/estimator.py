@@ -24,6 +24,7 @@ from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary,
 from tas_classify.model.persistence import ModelFileError, read_model, save
 from tas_classify.results import Result
 from tas_classify.rules import RuleMatch, RuleMatcher, load_invoice_categories, load_rules
+from tas_classify.taxonomy import Track
 from tas_classify.text import NormalisedText, is_vague, normalise, normalise_batch
 from tas_classify.tokenize import WordTokenizer
 
@@ -351,7 +352,8 @@ class TasClassifier:
         logits = rows.dot(self._coef64()) + self.intercept_
         matches, votes = self._rule_votes(normalised)
         vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
-        coverage = np.where(vague, 0.0, rows.coverage)
+        known_share = rows.coverage if rows.coverage is not None else np.zeros(len(texts))
+        coverage = np.where(vague, 0.0, known_share)
         votes[vague] = 0.0  # rules that fire on generic words ("技术支持服务费") prove nothing
         proba = combine(
             logits,
@@ -387,7 +389,7 @@ class TasClassifier:
         """Accuracy of ``predict`` against ``y``."""
         return float(np.mean(self.predict(X) == np.asarray(list(y))))
 
-    def classify(self, texts: Iterable[str], track: str | None = None) -> list[Result]:
+    def classify(self, texts: Iterable[str], track: Track | str | None = None) -> list[Result]:
         """Full results (code, confidence, alternatives, evidence, review flag), same order."""
         texts = check_texts(texts)
         self.check_fitted()
