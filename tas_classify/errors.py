@@ -13,6 +13,7 @@ __all__ = [
     "CalibrationError",
     "ColumnError",
     "CorpusError",
+    "InvalidParameterError",
     "ModelFileError",
     "NotFittedError",
     "RulesFileError",
@@ -47,6 +48,10 @@ class ModelFileError(TasClassifyError):
 
 class NotFittedError(TasClassifyError, AttributeError):
     """Prediction before ``fit`` (the same bases as scikit-learn's, so both catch it)."""
+
+
+class InvalidParameterError(TasClassifyError, TypeError):
+    """An estimator parameter of the wrong type or out of range (the bases of scikit-learn's)."""
 
 
 class TrainingDataError(TasClassifyError):

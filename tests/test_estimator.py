@@ -74,3 +74,32 @@ def test_no_lines_give_no_results(small_model):
     assert small_model.classify([]) == []
     assert small_model.predict_proba([]).shape == (0, len(small_model.classes_))
     assert len(small_model.predict([])) == 0
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("C", 0),
+        ("C", float("nan")),
+        ("C", "20"),
+        ("char_ngrams", ()),
+        ("char_ngrams", (1, 0)),
+        ("char_ngrams", (1.5,)),
+        ("min_df", 0),
+        ("cv", 1),
+        ("cv", True),
+        ("random_state", None),
+        ("review_threshold", 1.5),
+        ("review_margin", -0.1),
+        ("memory", "yes"),
+        ("rules", 3),
+        ("user_dict", "words.txt"),
+    ],
+)
+def test_invalid_parameters_are_refused_by_fit_naming_the_parameter(param, value):
+    from tas_classify.errors import InvalidParameterError
+
+    clf = TasClassifier(**{param: value})
+    with pytest.raises(InvalidParameterError, match=rf"parameter '{param}' must be"):
+        clf.fit(["软件开发", "服务器销售"] * 3, ["ITO-01", "NONE"] * 3)
+    assert isinstance(InvalidParameterError("x"), (ValueError, TypeError))

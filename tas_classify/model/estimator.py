@@ -18,8 +18,8 @@ import numpy as np
 from tas_classify import taxonomy
 from tas_classify._resources import data_path
 from tas_classify.calibration import combine, fit_combiner
+from tas_classify.errors import InvalidParameterError, TrainingDataError
 from tas_classify.errors import NotFittedError as NotFittedError
-from tas_classify.errors import TrainingDataError
 from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
 from tas_classify.model.persistence import ModelFileError, read_model, save
 from tas_classify.results import Result
@@ -226,16 +226,60 @@ class TasClassifier:
         return matches, votes
 
     # ---------------------------------------------------------------- fit
+    def validate_params(self) -> None:
+        """Check every parameter's type and range, as scikit-learn estimators do in ``fit``;
+        :class:`InvalidParameterError` names the parameter and what it accepts."""
+
+        def bad(name: str, accepts: str) -> InvalidParameterError:
+            value = getattr(self, name)
+            return InvalidParameterError(
+                f"TasClassifier parameter {name!r} must be {accepts}; got {value!r}"
+            )
+
+        def number(value: Any) -> bool:
+            return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+
+        if not (number(self.C) and np.isfinite(self.C) and self.C > 0):
+            raise bad("C", "a finite number > 0")
+        grams = self.char_ngrams
+        if not (
+            isinstance(grams, (tuple, list))
+            and grams
+            and all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 8 for n in grams)
+        ):
+            raise bad("char_ngrams", "a non-empty tuple of integers from 1 to 8")
+        for name, low in (("min_df", 1), ("cv", 2)):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= low):
+                raise bad(name, f"an integer >= {low}")
+        if not (isinstance(self.random_state, int) and not isinstance(self.random_state, bool)):
+            raise bad("random_state", "an integer")
+        for name in ("review_threshold", "review_margin"):
+            value = getattr(self, name)
+            if not (number(value) and 0.0 <= value <= 1.0):
+                raise bad(name, "a number from 0 to 1")
+        if not isinstance(self.memory, bool):
+            raise bad("memory", "True or False")
+        for name in ("rules", "invoice_categories"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), (str, Path)):
+                raise bad(name, "a path or None")
+        if isinstance(self.user_dict, (str, Path)) or not all(
+            isinstance(p, (str, Path)) for p in self.user_dict
+        ):
+            raise bad("user_dict", "a sequence of paths")
+
     def fit(
         self, X: Iterable[str], y: Iterable[str], *, groups: Iterable[str] | None = None
     ) -> TasClassifier:
         """Learn from lines ``X`` and their codes ``y`` (codes of SPEC §1).
 
-        ``groups`` (optional) names each line's register (``tender``, ``invoice`` …). With two or
-        more registers, the out-of-fold predictions that calibrate the ensemble come from folds
-        that hold out whole registers, so the confidence is that of text phrased unlike anything
-        the model was trained on; without, from stratified random folds.
+        ``groups`` (optional) names each line's source — ``train`` passes a file and register,
+        such as ``v2_invoice.csv/invoice`` (:func:`ledger.labeled.calibration_groups`). With two or
+        more, the out-of-fold predictions that calibrate the ensemble come from folds that hold
+        out whole sources, so the confidence is that of text written by someone else; without,
+        from stratified random folds.
         """
+        self.validate_params()
         from scipy.sparse import csr_matrix
         from sklearn.model_selection import GroupKFold, StratifiedKFold
 
@@ -274,10 +318,8 @@ class TasClassifier:
             m = vocab.transform([docs[i] for i in rows])
             return csr_matrix((m.data, m.indices, m.indptr), shape=(m.n_rows, len(vocab.terms)))
 
-        # Out-of-fold logits: every line scored by a model that did not see it and, with
-        # registers, also by a model that saw no line of its register. The ensemble is
-        # calibrated on both sets at once: real lines come partly in registers the corpus has
-        # and partly in phrasing it has never seen.
+        # Out-of-fold logits: every line scored by a model that did not see it (nor, with
+        # groups, any line of its source).
         n_splits = min(self.cv, int(np.bincount(y_idx).min()))
         if n_splits < 2:
             raise TrainingDataError("every code needs at least 2 lines to calibrate the ensemble")
