@@ -33,7 +33,7 @@ from tas_classify import classify_batch
 from tas_classify.cli import main
 from tas_classify.report.income import LedgerLine, Thresholds, build_report
 
-FIXTURE = Path(__file__).parent / "data" / "ledger_fixture.csv"
+FIXTURE = Path(__file__).parents[1] / "data" / "ledger_fixture.csv"
 EXPECTED_CODES = ["ITO-01", "ITO-06", "NONE", "TRD-03", "ITO-01", "NONE", "NONE", "NONE",
                   "KPO-01", "NONE"]  # fmt: skip
 EXPECTED_REVIEW = [False, False, False, True, False, False, True, True, False, True]
