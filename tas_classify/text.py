@@ -127,8 +127,9 @@ def _remove_wrappers(text: str, joined: bool = False) -> str:
     return text
 
 
-def _generic_entries() -> list[str]:
-    lines = data_path("generic_words.txt").read_text(encoding="utf-8").splitlines()
+def _word_list(name: str) -> list[str]:
+    """The entries of a one-word-a-line file under ``data/``, lower case, comments skipped."""
+    lines = data_path(name).read_text(encoding="utf-8").splitlines()
     return [w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#")]
 
 
@@ -171,7 +172,7 @@ class _GenericWords:
 
 @lru_cache(maxsize=1)
 def _generic_words() -> _GenericWords:
-    return _GenericWords(_generic_entries())
+    return _GenericWords(_word_list("generic_words.txt"))
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -220,8 +221,7 @@ def _variants() -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=1)
 def _noise_words() -> re.Pattern[str] | None:
-    lines = data_path("noise_words.txt").read_text(encoding="utf-8").splitlines()
-    words = [w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#")]
+    words = _word_list("noise_words.txt")
     if not words:
         return None
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))

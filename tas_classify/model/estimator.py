@@ -218,12 +218,16 @@ class TasClassifier:
 
     def _rule_votes(
         self, normalised: Sequence[NormalisedText]
-    ) -> tuple[list[list[RuleMatch]], np.ndarray]:
+    ) -> tuple[list[list[RuleMatch]], np.ndarray, np.ndarray]:
+        """Fired rules, vote sums, and which lines are vague: a vague line's votes are zero,
+        since rules that fire on generic words ("技术支持服务费") prove nothing."""
         matches = [self.rule_matcher_.match(n.text, n.category) for n in normalised]
         votes = np.zeros((len(matches), len(self.rule_matcher_.codes)))
         for i, m in enumerate(matches):
             votes[i] = self.rule_matcher_.scores(m)
-        return matches, votes
+        vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
+        votes[vague] = 0.0
+        return matches, votes, vague
 
     # ---------------------------------------------------------------- fit
     def validate_params(self) -> None:
@@ -305,9 +309,7 @@ class TasClassifier:
             )
         normalised = [normalise(t) for t in texts]
         docs = self._features(normalised)
-        _, votes = self._rule_votes(normalised)
-        vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
-        votes[vague] = 0.0
+        _, votes, vague = self._rule_votes(normalised)
 
         def fit_text_model(rows: np.ndarray) -> tuple[TfidfVocabulary, Any]:
             vocab = TfidfVocabulary.fit([docs[i] for i in rows], self.min_df)
@@ -353,9 +355,8 @@ class TasClassifier:
                 n_splits=n_splits, shuffle=True, random_state=self.random_state
             ).split(np.zeros(len(texts)), y_idx)
         oof, coverage = out_of_fold(split)
-        calib_z, calib_k, calib_r, calib_y = oof, coverage, votes, y_idx
         self.text_scale_, self.rule_scale_, self.coverage_scale_ = fit_combiner(
-            calib_z, calib_r, calib_y, calib_k
+            oof, votes, y_idx, coverage
         )
         proba_oof = combine(
             oof, votes, self.text_scale_, self.rule_scale_, coverage, self.coverage_scale_
@@ -392,11 +393,9 @@ class TasClassifier:
         normalised = normalise_batch(texts)
         rows = self._rows([n.text for n in normalised])
         logits = rows.dot(self._coef64()) + self.intercept_
-        matches, votes = self._rule_votes(normalised)
-        vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
+        matches, votes, vague = self._rule_votes(normalised)
         known_share = rows.coverage if rows.coverage is not None else np.zeros(len(texts))
         coverage = np.where(vague, 0.0, known_share)
-        votes[vague] = 0.0  # rules that fire on generic words ("技术支持服务费") prove nothing
         proba = combine(
             logits,
             votes,
