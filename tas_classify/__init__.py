@@ -9,7 +9,7 @@ from tas_classify._version import __version__
 from tas_classify.api import classify, classify_batch, default_model
 from tas_classify.ledger.frame import classify_frame
 from tas_classify.model.estimator import NotFittedError, TasClassifier
-from tas_classify.results import Candidate, Evidence, FeatureWeight, Result
+from tas_classify.results import Candidate, Evidence, FeatureWeight, Result, ResultRow
 from tas_classify.rules import RuleMatch
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "FeatureWeight",
     "NotFittedError",
     "Result",
+    "ResultRow",
     "RuleMatch",
     "TasClassifier",
     "__version__",

@@ -8,7 +8,7 @@ from tas_classify._resources import model_path
 from tas_classify.model.estimator import check_texts
 from tas_classify.model.shipped import default_model
 from tas_classify.parallel import ChunkClassifier
-from tas_classify.results import Result
+from tas_classify.results import Result, ResultRow
 from tas_classify.taxonomy import Track
 
 __all__ = ["classify", "classify_batch", "default_model"]
@@ -47,9 +47,9 @@ def classify_batch(
     chunks = (lines[i : i + size] for i in range(0, len(lines), size))
     workers = ChunkClassifier(model_path("default"), track, n_jobs, convert=_rows_without_text)
     rows = (row for chunk in workers.map(chunks) for row in chunk)
-    return [Result.from_row((text, *row)) for text, row in zip(lines, rows)]
+    return [Result.from_row(row._replace(text=text)) for text, row in zip(lines, rows)]
 
 
-def _rows_without_text(results: list[Result]) -> list[tuple[object, ...]]:
-    """What a worker sends back: each result's row less the text, which the caller has."""
-    return [r.row[1:] for r in results]
+def _rows_without_text(results: list[Result]) -> list[ResultRow]:
+    """What a worker sends back: each result's row with the text blanked (the caller has it)."""
+    return [r.row._replace(text="") for r in results]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tas_classify.rules import RuleMatch
 
@@ -59,6 +59,27 @@ class Evidence:
         return "; ".join(parts)
 
 
+class ResultRow(NamedTuple):
+    """The compact, plain-valued form of a :class:`Result`: what a result holds, what worker
+    processes send back and what fast paths build. Fields are read by name."""
+
+    text: str
+    code: str
+    name: str
+    confidence: float
+    alternatives: tuple[tuple[str, str, float], ...]
+    """(code, name, confidence) of the next codes, best first."""
+    rules: tuple[tuple[str, str, str, float, str | None], ...]
+    """(rule, code, pattern, weight, field) of each fired rule."""
+    features: tuple[tuple[str, float], ...]
+    """(feature, weight) of the strongest features."""
+    kpo_fields: tuple[str, ...]
+    needs_review: bool
+    track: str | None
+    normalised: str
+    flags: tuple[str, ...]
+
+
 class Result:
     """The classification of one line (SPEC §3). Immutable; compares, hashes and pickles by value.
 
@@ -74,7 +95,7 @@ class Result:
     """
 
     __slots__ = ("_row",)
-    _row: tuple[Any, ...]
+    _row: ResultRow
 
     def __init__(
         self,
@@ -90,57 +111,86 @@ class Result:
         flags: tuple[str, ...] = (),
     ) -> None:
         evidence = evidence if evidence is not None else Evidence((), ())
-        row = (
-            text,
-            code,
-            name,
-            confidence,
-            tuple((a.code, a.name, a.confidence) for a in alternatives),
-            tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in evidence.rules),
-            tuple((f.feature, f.weight) for f in evidence.features),
-            tuple(evidence.kpo_fields),
-            needs_review,
-            track,
-            normalised,
-            tuple(flags),
+        row = ResultRow(
+            text=text,
+            code=code,
+            name=name,
+            confidence=confidence,
+            alternatives=tuple((a.code, a.name, a.confidence) for a in alternatives),
+            rules=tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in evidence.rules),
+            features=tuple((f.feature, f.weight) for f in evidence.features),
+            kpo_fields=tuple(evidence.kpo_fields),
+            needs_review=needs_review,
+            track=track,
+            normalised=normalised,
+            flags=tuple(flags),
         )
         object.__setattr__(self, "_row", row)
 
     @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Result:
+    def from_row(cls, row: ResultRow) -> Result:
         """A result from its compact row (as :attr:`row` gives it); no checks."""
         result = object.__new__(cls)
         object.__setattr__(result, "_row", row)
         return result
 
     @property
-    def row(self) -> tuple[Any, ...]:
-        """The compact row: text, code, name, confidence, alternatives as (code, name,
-        confidence), rules as (rule, code, pattern, weight, field), features as (feature,
-        weight), KPO fields, needs_review, track, normalised, flags."""
+    def row(self) -> ResultRow:
+        """The compact row (a :class:`ResultRow`)."""
         return self._row
 
-    text = property(lambda self: self._row[0], doc="The line as given.")
-    code = property(lambda self: self._row[1], doc="The chosen code.")
-    name = property(lambda self: self._row[2], doc="The chosen code's name.")
-    confidence = property(lambda self: self._row[3], doc="Calibrated probability of the code.")
-    needs_review = property(lambda self: self._row[8], doc="Whether a person should look.")
-    track = property(lambda self: self._row[9], doc="The track asked for, if any.")
-    normalised = property(lambda self: self._row[10], doc="The text the model read.")
-    flags = property(lambda self: self._row[11], doc="Conditions a reviewer should know about.")
+    @property
+    def text(self) -> str:
+        """The line as given."""
+        return self._row.text
+
+    @property
+    def code(self) -> str:
+        """The chosen code."""
+        return self._row.code
+
+    @property
+    def name(self) -> str:
+        """The chosen code's name."""
+        return self._row.name
+
+    @property
+    def confidence(self) -> float:
+        """Calibrated probability of the code."""
+        return self._row.confidence
+
+    @property
+    def needs_review(self) -> bool:
+        """Whether a person should look."""
+        return self._row.needs_review
+
+    @property
+    def track(self) -> str | None:
+        """The track asked for, if any."""
+        return self._row.track
+
+    @property
+    def normalised(self) -> str:
+        """The text the model read."""
+        return self._row.normalised
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Conditions a reviewer should know about."""
+        return self._row.flags
 
     @property
     def alternatives(self) -> tuple[Candidate, ...]:
         """The next codes, best first."""
-        return tuple(Candidate(*a) for a in self._row[4])
+        return tuple(Candidate(*a) for a in self._row.alternatives)
 
     @property
     def evidence(self) -> Evidence:
         """Why the line got its code."""
         return Evidence(
-            rules=tuple(RuleMatch(*m) for m in self._row[5]),
-            features=tuple(FeatureWeight(*f) for f in self._row[6]),
-            kpo_fields=self._row[7],
+            rules=tuple(RuleMatch(*m) for m in self._row.rules),
+            features=tuple(FeatureWeight(*f) for f in self._row.features),
+            kpo_fields=self._row.kpo_fields,
         )
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -184,4 +234,5 @@ class Result:
 
 
 def _result_from_row(row: tuple[Any, ...]) -> Result:
-    return Result.from_row(row)
+    # Also reads rows pickled as plain tuples.
+    return Result.from_row(ResultRow._make(row))

@@ -109,6 +109,20 @@ def test_results_are_immutable_values_that_pickle():
     assert r != classify("服务器销售") and r != "ITO-01"
 
 
+def test_a_results_row_is_read_by_field_name():
+    from tas_classify import Result, ResultRow
+
+    r = classify("某创新药临床前毒理研究及专利检索分析")
+    row = r.row
+    assert isinstance(row, ResultRow)
+    assert (row.text, row.code, row.confidence, row.flags) == (
+        r.text, r.code, r.confidence, r.flags
+    )
+    assert [a[0] for a in row.alternatives] == [a.code for a in r.alternatives]
+    assert [m[0] for m in row.rules] == [m.rule for m in r.evidence.rules]
+    assert Result.from_row(row._replace(code="NONE")).code == "NONE"
+
+
 def test_classify_batch_in_two_worker_processes_gives_the_same_results():
     seeds = ("数据清洗服务", "服务器销售", "")
     lines = [f"{text}（第{i}期）" for i in range(700) for text in seeds]

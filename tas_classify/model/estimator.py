@@ -22,7 +22,7 @@ from tas_classify.errors import InvalidParameterError, TrainingDataError
 from tas_classify.errors import NotFittedError as NotFittedError
 from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
 from tas_classify.model.persistence import ModelFileError, read_model, save
-from tas_classify.results import Result
+from tas_classify.results import Result, ResultRow
 from tas_classify.rules import RuleMatch, RuleMatcher, load_invoice_categories, load_rules
 from tas_classify.taxonomy import Track
 from tas_classify.text import NormalisedText, is_vague, normalise, normalise_batch
@@ -531,16 +531,22 @@ class TasClassifier:
         if not norm.text or not has_evidence:
             flags.insert(0, "empty" if not norm.text else "no_evidence")
             return Result.from_row(
-                (text, taxonomy.NONE, names[taxonomy.NONE], 0.0, (), rules, (), (), True,
-                 track, norm.text, tuple(flags))
+                ResultRow(
+                    text=text, code=taxonomy.NONE, name=names[taxonomy.NONE], confidence=0.0,
+                    alternatives=(), rules=rules, features=(), kpo_fields=(), needs_review=True,
+                    track=track, normalised=norm.text, flags=tuple(flags),
+                )
             )  # fmt: skip
         if "vague" in flags and taxonomy.NONE in codes:
             # The line does not say what was delivered: NONE until a person says otherwise, as
             # for meaningless text (SPEC §3), with the probability the model gives NONE.
             none = codes.index(taxonomy.NONE)
             return Result.from_row(
-                (text, taxonomy.NONE, names[taxonomy.NONE], p[none], (), rules, features, (),
-                 True, track, norm.text, tuple(flags))
+                ResultRow(
+                    text=text, code=taxonomy.NONE, name=names[taxonomy.NONE], confidence=p[none],
+                    alternatives=(), rules=rules, features=features, kpo_fields=(),
+                    needs_review=True, track=track, normalised=norm.text, flags=tuple(flags),
+                )
             )  # fmt: skip
         best = order[0]
         code = codes[best]
@@ -556,8 +562,11 @@ class TasClassifier:
             field_names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
             kpo_fields = tuple(dict.fromkeys(field_names[m.field] for m in fired if m.field))
         return Result.from_row(
-            (text, code, names[code], p[best], alternatives, rules, features, kpo_fields,
-             needs_review, track, norm.text, tuple(flags))
+            ResultRow(
+                text=text, code=code, name=names[code], confidence=p[best],
+                alternatives=alternatives, rules=rules, features=features, kpo_fields=kpo_fields,
+                needs_review=needs_review, track=track, normalised=norm.text, flags=tuple(flags),
+            )
         )  # fmt: skip
 
     def _coef64(self) -> np.ndarray:
