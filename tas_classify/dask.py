@@ -23,9 +23,9 @@ def _share(model: Any) -> Any:
     try:
         from distributed import default_client
 
-        client = default_client()
+        client = default_client()  # type: ignore[no-untyped-call]
     except (ImportError, ValueError):
-        from dask import delayed
+        from dask.delayed import delayed
 
         return delayed(model, traverse=False)
     return client.scatter(model, broadcast=True, hash=False)

@@ -248,7 +248,7 @@ def _simplify(text: str, separator: str | None = None) -> str:
                     new = new.replace(regional, mainland)
                 after[i] = new
         simplified = separator.join(after) if separator else after[0]
-    return simplified.lower()
+    return str(simplified).lower()
 
 
 def to_simplified(text: str) -> str:

@@ -98,7 +98,7 @@ def _binary(path: str) -> Iterator[IO[bytes]]:
     with tempfile.SpooledTemporaryFile(max_size=16 << 20) as spool:
         shutil.copyfileobj(sys.stdin.buffer, spool)
         spool.seek(0)
-        yield spool  # type: ignore[misc]
+        yield spool  # type: ignore[misc,unused-ignore]
 
 
 def _text_stream(fh: IO[bytes], source: str, encoding: str | None) -> tuple[io.TextIOWrapper, str]:

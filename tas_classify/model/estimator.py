@@ -424,7 +424,8 @@ class TasClassifier:
     def predict(self, X: Iterable[str]) -> np.ndarray:
         """The most probable code of each line."""
         proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]
+        best: np.ndarray = self.classes_[proba.argmax(axis=1)]
+        return best
 
     def score(self, X: Iterable[str], y: Iterable[str]) -> float:
         """Accuracy of ``predict`` against ``y``."""
