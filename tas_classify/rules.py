@@ -69,7 +69,9 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _expand(raw: dict[str, Any], key: str, sets: dict[str, list[str]], where: str) -> tuple[str, ...]:
+def _expand(
+    raw: dict[str, Any], key: str, sets: dict[str, list[str]], where: str
+) -> tuple[str, ...]:
     """Patterns of ``raw[key]`` with ``@set`` references replaced by the set's patterns."""
     out: list[str] = []
     for p in raw.get(key, ()):
