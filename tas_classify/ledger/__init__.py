@@ -6,6 +6,7 @@ Imports the core, the model (through :mod:`tas_classify.parallel`) and nothing a
 
 from tas_classify.ledger.amounts import AmountError, parse_amount
 from tas_classify.ledger.batch import BatchSummary, ClassifiedRow, classify_rows, run_batch
+from tas_classify.ledger.cells import cell_text
 from tas_classify.ledger.columns import ColumnError, choose_text_column, find_column
 from tas_classify.ledger.frame import classify_frame
 from tas_classify.ledger.labeled import CorpusError, LabeledLines, read_labeled
@@ -24,6 +25,7 @@ __all__ = [
     "LabeledLines",
     "Table",
     "TableError",
+    "cell_text",
     "choose_text_column",
     "classify_frame",
     "classify_rows",

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from tas_classify.ledger.cells import cell_text
 from tas_classify.ledger.read import Table
-from tas_classify.ledger.result_columns import cell_text, with_note
+from tas_classify.ledger.result_columns import with_note
 from tas_classify.parallel import ChunkClassifier
 
 CHUNK_ROWS = 2000

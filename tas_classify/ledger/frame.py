@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tas_classify.ledger.result_columns import (
-    RESULT_COLUMNS,
-    cell_text,
-    clashing_columns,
-    result_cells,
-)
+from tas_classify.ledger.cells import cell_text
+from tas_classify.ledger.result_columns import RESULT_COLUMNS, clashing_columns, result_cells
 
 
 def classify_frame(

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from tas_classify import taxonomy
 from tas_classify.errors import CorpusError as CorpusError
+from tas_classify.ledger.cells import cell_text
 from tas_classify.ledger.columns import ColumnError, choose_text_column
 from tas_classify.ledger.read import FORMATS, TableError, open_table
-from tas_classify.ledger.result_columns import cell_text
 
 LABEL_COLUMNS = ("label", "tas_code", "gold")
 REGISTER_COLUMNS = ("register", "kind")

@@ -1,11 +1,8 @@
-"""The columns ``batch``, ``report`` and ``classify_frame`` append to every row, and how a cell of
-any type becomes the text to classify."""
+"""The columns ``batch``, ``report`` and ``classify_frame`` append to every row."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from datetime import date, datetime, time
 from typing import Any
 
 from tas_classify.results import Result
@@ -18,28 +15,6 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "tas_alternatives",
     "tas_evidence",
 )
-
-
-def cell_text(value: Any) -> str:
-    """The text of a cell: blank for None / NaN, numbers and dates written out, strings as they are.
-
-    >>> cell_text(None), cell_text(float("nan")), cell_text(12), cell_text("服务器销售")
-    ('', '', '12', '服务器销售')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    try:  # pandas' NA and NaT (NaT is also a datetime)
-        if value != value:
-            return ""
-    except (TypeError, ValueError):
-        return ""
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    return str(value)
 
 
 def result_cells(result: Result) -> tuple[Any, ...]:

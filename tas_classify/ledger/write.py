@@ -16,10 +16,11 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
+
+from tas_classify.ledger.cells import cell_text
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -30,27 +31,12 @@ class RowWriter(Protocol):
     def write(self, cells: Sequence[Any], *, highlight: bool = False) -> None: ...
 
 
-def cell_str(value: Any) -> str:
-    """A cell as text: blank for None, ``true`` / ``false``, dates in ISO form, 12800.0 → 12800."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, datetime) and value.time() == time():
-        return value.date().isoformat()
-    if isinstance(value, (date, datetime, time)):
-        return value.isoformat()
-    return str(value)
-
-
 def _json_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Decimal):
         return float(value)
-    return cell_str(value)
+    return cell_text(value)
 
 
 class _DelimitedWriter:
@@ -59,7 +45,7 @@ class _DelimitedWriter:
         self._csv.writerow(columns)
 
     def write(self, cells: Sequence[Any], *, highlight: bool = False) -> None:
-        self._csv.writerow([cell_str(c) for c in cells])
+        self._csv.writerow([cell_text(c) for c in cells])
 
 
 class _JsonlWriter:

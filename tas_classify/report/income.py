@@ -18,9 +18,10 @@ from tas_classify import taxonomy
 from tas_classify.errors import AmountError
 from tas_classify.ledger.amounts import parse_amount
 from tas_classify.ledger.batch import ClassifiedRow, classify_rows
+from tas_classify.ledger.cells import cell_text
 from tas_classify.ledger.columns import find_column, is_total_row, parse_offshore
 from tas_classify.ledger.read import Table
-from tas_classify.ledger.result_columns import cell_text, results_cells
+from tas_classify.ledger.result_columns import results_cells
 from tas_classify.parallel import ChunkClassifier
 
 ZERO = Decimal(0)
