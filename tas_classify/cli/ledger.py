@@ -161,7 +161,7 @@ def batch_cmd(
     note(f"{summary.rows} rows written to {where}; {summary.needs_review} need review", quiet)
 
 
-def _money(value: str | None) -> Any:
+def _total_income_option(value: str | None) -> Any:
     from tas_classify.ledger.amounts import AmountError, parse_amount
 
     if value is None:
@@ -243,7 +243,7 @@ def report_cmd(
     from tas_classify.report.income import Thresholds, report_ledger
     from tas_classify.report.render import render_text, write_html, write_xlsx
 
-    given_total = _money(total_income)
+    given_total = _total_income_option(total_income)
     suffix = output.rsplit(".", 1)[-1].lower() if output else None
     if suffix not in (None, "xlsx", "html", "htm"):
         raise click.UsageError("-o must end in .xlsx or .html")

@@ -11,26 +11,21 @@ import click
 from tas_classify import taxonomy
 from tas_classify.cli.common import MODEL_OPTION, load_model, read_labeled
 from tas_classify.ledger.labeled import calibration_groups
-
-
-def _report(clf: Any, data: Any) -> Any:
-    from tas_classify.report.evaluation import evaluate_model
-
-    return evaluate_model(clf, data)
+from tas_classify.report.evaluation import ModelEvaluation, evaluate_model
 
 
 def _figure(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-def _print_report(evaluation: Any, errors: int = 0) -> None:
-    report = evaluation.overall
-    click.echo(f"lines            {report.n}")
-    click.echo(f"accuracy         {report.accuracy:.3f}   (top-1 within the accepted codes)")
-    click.echo(f"macro-F1         {report.macro_f1:.3f}")
-    click.echo(f"in-scope F1      {report.in_scope_f1:.3f}   (in scope vs NONE)")
-    click.echo(f"NONE recall      {_figure(report.none_recall)}")
-    click.echo(f"ECE              {report.ece:.3f}   (expected calibration error, 10 bins)")
+def _print_evaluation(evaluation: ModelEvaluation, errors: int = 0) -> None:
+    overall = evaluation.overall
+    click.echo(f"lines            {overall.n}")
+    click.echo(f"accuracy         {overall.accuracy:.3f}   (top-1 within the accepted codes)")
+    click.echo(f"macro-F1         {overall.macro_f1:.3f}")
+    click.echo(f"in-scope F1      {overall.in_scope_f1:.3f}   (in scope vs NONE)")
+    click.echo(f"NONE recall      {_figure(overall.none_recall)}")
+    click.echo(f"ECE              {overall.ece:.3f}   (expected calibration error, 10 bins)")
     click.echo(
         f"needs review     {evaluation.review_share:.3f}   (share of lines flagged; accuracy of"
         f" the others {evaluation.unflagged_accuracy:.3f})"
@@ -45,17 +40,17 @@ def _print_report(evaluation: Any, errors: int = 0) -> None:
                 f"{r.in_scope_f1:7.3f}{r.ece:7.3f}"
             )
     click.echo("\nrecall per code")
-    for code, value in report.recall.items():
+    for code, value in overall.recall.items():
         click.echo(f"  {code:7s} {value:.3f}")
     codes = [
         c
         for c in taxonomy.codes()
-        if c in report.confusion or any(c in row for row in report.confusion.values())
+        if c in overall.confusion or any(c in row for row in overall.confusion.values())
     ]
     click.echo("\nconfusion matrix (rows: true, columns: predicted)")
     click.echo("        " + " ".join(f"{c[:3]}{c[-2:]:>3}" for c in codes))
     for t in codes:
-        row = report.confusion.get(t, {})
+        row = overall.confusion.get(t, {})
         click.echo(f"{t:7s} " + " ".join(f"{row.get(p, 0):6d}" for p in codes))
     if errors and evaluation.errors:
         shown = evaluation.errors if errors < 0 else evaluation.errors[:errors]
@@ -91,11 +86,11 @@ def evaluate_cmd(labeled: tuple[str, ...], model: str | None, errors: int, as_js
     Example (the real-world set, never trained on):
       tas-classify evaluate ../shared/realworld/realworld.jsonl
     """
-    evaluation = _report(load_model(model), read_labeled(labeled))
+    evaluation = evaluate_model(load_model(model), read_labeled(labeled))
     if as_json:
         click.echo(json.dumps(evaluation.to_dict(), ensure_ascii=False))
     else:
-        _print_report(evaluation, errors)
+        _print_evaluation(evaluation, errors)
 
 
 @click.command("train")
@@ -181,13 +176,13 @@ def train_cmd(
     click.echo(f"cross-validated accuracy (whole sources held out)  {clf.oof_accuracy_:.3f}")
     evaluations = {}
     for path in eval_paths:  # each set on its own, named after its file or folder
-        evaluation = _report(clf, read_labeled([path]))
+        evaluation = evaluate_model(clf, read_labeled([path]))
         figures = evaluation.to_dict()
         figures.pop("confusion")
         figures.pop("errors")
         evaluations[Path(path).stem] = figures
         click.echo(f"\n== {path}")
-        _print_report(evaluation)
+        _print_evaluation(evaluation)
     if evaluations:
         metrics["eval"] = next(iter(evaluations.values()))
         metrics["evaluations"] = evaluations

@@ -14,7 +14,7 @@ def rules_group() -> None:
     """Keyword rules: see how they behave on labeled lines."""
 
 
-def _pct(value: float | None) -> str:
+def _percent(value: float | None) -> str:
     return "    —" if value is None else f"{value:5.1%}"
 
 
@@ -59,7 +59,7 @@ def report_cmd(
         cover = r.fired / report.lines if report.lines else 0.0
         click.echo(
             f"{r.name:40s} {r.code:7s} {r.weight:6.1f} {r.fired:6d} {cover:6.1%} "
-            f"{_pct(r.precision)}"
+            f"{_percent(r.precision)}"
         )
         for line in r.wrong:
             click.echo(f"    wrong: {line}")

@@ -30,20 +30,20 @@ _LIMITS = [
 ]
 
 
-def _pct(value: Any) -> str:
+def _figure(value: Any) -> str:
     return f"{float(value):.3f}" if isinstance(value, (int, float)) else "–"
 
 
 def _figure_rows(name: str, figures: dict[str, Any]) -> list[str]:
     keys = ("n", "accuracy", "none_recall", "in_scope_f1", "ece")
     rows = [f"| **{name}** | " + " | ".join(
-        str(figures.get("n", "–")) if k == "n" else _pct(figures.get(k)) for k in keys
+        str(figures.get("n", "–")) if k == "n" else _figure(figures.get(k)) for k in keys
     ) + " |"]  # fmt: skip
     for register, sub in (figures.get("by_register") or {}).items():
         if len(figures.get("by_register") or {}) < 2:
             break
         rows.append(f"| {name} · {register} | " + " | ".join(
-            str(sub.get("n", "–")) if k == "n" else _pct(sub.get(k)) for k in keys
+            str(sub.get("n", "–")) if k == "n" else _figure(sub.get(k)) for k in keys
         ) + " |")  # fmt: skip
     return rows
 

@@ -12,8 +12,8 @@ from tas_classify.report.evaluation import (
     evaluate_model,
 )
 from tas_classify.report.income import (
+    IncomeReport,
     LedgerLine,
-    RevenueReport,
     Thresholds,
     build_report,
     report_ledger,
@@ -25,7 +25,7 @@ __all__ = [
     "LedgerLine",
     "ModelComparison",
     "ModelEvaluation",
-    "RevenueReport",
+    "IncomeReport",
     "RuleReport",
     "Thresholds",
     "build_report",

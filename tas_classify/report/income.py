@@ -92,7 +92,7 @@ class Subtotal:
 
 
 @dataclass
-class RevenueReport:
+class IncomeReport:
     lines: list[LedgerLine]
     thresholds: Thresholds
     total_income: Decimal
@@ -130,26 +130,26 @@ class RevenueReport:
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready values (amounts in yuan, shares as fractions)."""
         return {
-            "total_income": _money(self.total_income),
+            "total_income": _json_yuan(self.total_income),
             "total_income_source": self.total_income_source,
-            "ledger_sum": _money(self.ledger_sum),
+            "ledger_sum": _json_yuan(self.ledger_sum),
             "lines": len(self.lines),
             "counted_lines": sum(line.counted for line in self.lines),
-            "in_scope_income": _money(self.in_scope_income),
-            "in_scope_share": _share(_ratio(self.in_scope_income, self.total_income)),
-            "offshore_income": _money(self.offshore_income),
-            "offshore_share": _share(_ratio(self.offshore_income, self.total_income)),
+            "in_scope_income": _json_yuan(self.in_scope_income),
+            "in_scope_share": _json_ratio(_ratio(self.in_scope_income, self.total_income)),
+            "offshore_income": _json_yuan(self.offshore_income),
+            "offshore_share": _json_ratio(_ratio(self.offshore_income, self.total_income)),
             "thresholds": {
                 "min_in_scope": float(self.thresholds.min_in_scope),
                 "min_offshore": float(self.thresholds.min_offshore),
             },
             "verdicts": {v.test: _verdict_dict(v) for v in self.verdicts},
             "at_risk": {
-                "needs_review_income": _money(self.at_risk_income),
-                "in_scope": _money(self.at_risk_in_scope),
-                "offshore": _money(self.at_risk_offshore),
+                "needs_review_income": _json_yuan(self.at_risk_income),
+                "in_scope": _json_yuan(self.at_risk_in_scope),
+                "offshore": _json_yuan(self.at_risk_offshore),
                 "needs_review_lines": len(self.review_lines),
-                "possibly_in_scope": _money(self.possibly_in_scope),
+                "possibly_in_scope": _json_yuan(self.possibly_in_scope),
             },
             "by_code": [_subtotal_dict(s) for s in self.by_code],
             "by_group": [_subtotal_dict(s) for s in self.by_group],
@@ -165,11 +165,11 @@ class RevenueReport:
         }
 
 
-def _money(value: Decimal | None) -> float | None:
+def _json_yuan(value: Decimal | None) -> float | None:
     return None if value is None else float(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def _share(value: Decimal | None) -> float | None:
+def _json_ratio(value: Decimal | None) -> float | None:
     return None if value is None else float(value.quantize(Decimal("0.0001"), ROUND_HALF_UP))
 
 
@@ -179,12 +179,12 @@ def _plain(value: Any) -> Any:
 
 def _verdict_dict(v: Verdict) -> dict[str, Any]:
     return {
-        "income": _money(v.income),
-        "share": _share(v.share),
+        "income": _json_yuan(v.income),
+        "share": _json_ratio(v.share),
         "threshold": float(v.threshold),
         "passed": v.passed,
         "if_review_lines_out_of_scope": {
-            "share": _share(v.worst_share),
+            "share": _json_ratio(v.worst_share),
             "passed": v.worst_passed,
         },
         "flips": v.flips,
@@ -192,7 +192,7 @@ def _verdict_dict(v: Verdict) -> dict[str, Any]:
 
 
 def _subtotal_dict(s: Subtotal) -> dict[str, Any]:
-    return {"key": s.key, "name": s.name, "lines": s.lines, "income": _money(s.income)}
+    return {"key": s.key, "name": s.name, "lines": s.lines, "income": _json_yuan(s.income)}
 
 
 def _ratio(part: Decimal | None, whole: Decimal) -> Decimal | None:
@@ -251,7 +251,7 @@ def build_report(
     total_income: Decimal | None = None,
     thresholds: Thresholds | None = None,
     has_offshore: bool = False,
-) -> RevenueReport:
+) -> IncomeReport:
     """Sum a classified ledger and test it against ``thresholds``.
 
     ``total_income`` is the enterprise's 总收入 (收入总额 minus 不征税收入); without it the
@@ -293,7 +293,7 @@ def build_report(
     if total <= 0:
         notes.append("total income is zero or negative: shares cannot be computed")
     by_code, by_group = _subtotals(counted)
-    return RevenueReport(
+    return IncomeReport(
         lines=lines,
         thresholds=thresholds,
         total_income=total,
@@ -350,7 +350,7 @@ def report_ledger(
     model: str | Path | None = None,
     track: str | None = None,
     quiet: bool = True,
-) -> RevenueReport:
+) -> IncomeReport:
     """Classify every row of ``table`` (text in column ``text_index``) with the model in folder
     ``model`` (None: the shipped one) and test its income, read from ``amount_column`` and
     ``offshore_column``, against ``thresholds``. A missing column is a ``ColumnError``."""

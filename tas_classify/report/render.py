@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tas_classify.ledger.write import REVIEW_FILL, atomic_file
-from tas_classify.report.income import LedgerLine, RevenueReport, Verdict
+from tas_classify.report.income import IncomeReport, LedgerLine, Verdict
 
 TEST_NAMES = {
     "in_scope": "in-scope income share 认定范围内收入占比",
@@ -22,7 +22,7 @@ def _yuan(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
 
-def _pct(value: Decimal | None) -> str:
+def _percent(value: Decimal | None) -> str:
     return "—" if value is None else f"{value * 100:.2f}%"
 
 
@@ -49,19 +49,19 @@ def _table(rows: list[list[str]], right: set[int]) -> list[str]:
 
 def _verdict_lines(v: Verdict) -> list[str]:
     out = [
-        f"{TEST_NAMES[v.test]}: {_pct(v.share)} (≥ {_pct(v.threshold)} needed)"
+        f"{TEST_NAMES[v.test]}: {_percent(v.share)} (≥ {_percent(v.threshold)} needed)"
         f"  → {_verdict_word(v.passed)}"
     ]
     if v.passed is not None:
         flip = "  ← FLIPS: the review lines decide this" if v.flips else ""
         out.append(
-            f"    if every needs-review line were out of scope: {_pct(v.worst_share)}"
+            f"    if every needs-review line were out of scope: {_percent(v.worst_share)}"
             f" → {_verdict_word(v.worst_passed)}{flip}"
         )
     return out
 
 
-def render_text(report: RevenueReport) -> str:
+def render_text(report: IncomeReport) -> str:
     """The summary for a terminal."""
     r = report
     out = [
@@ -83,7 +83,8 @@ def render_text(report: RevenueReport) -> str:
         "income by category 分类收入",
     ]
     rows = [["code", "name", "lines", "income", "share"]] + [
-        [s.key, s.name, str(s.lines), _yuan(s.income), _pct(_share(s.income, r))] for s in r.by_code
+        [s.key, s.name, str(s.lines), _yuan(s.income), _percent(_share_of_total(s.income, r))]
+        for s in r.by_code
     ]
     out += ["  " + line for line in _table(rows, {2, 3, 4})]
     out += ["", "income by group 分组收入"]
@@ -106,7 +107,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _share(income: Decimal, report: RevenueReport) -> Decimal | None:
+def _share_of_total(income: Decimal, report: IncomeReport) -> Decimal | None:
     return income / report.total_income if report.total_income > 0 else None
 
 
@@ -127,7 +128,7 @@ LINE_COLUMNS = ["row", "text", "amount", "offshore", "tas_code", "confidence", "
                 "left out because"]  # fmt: skip
 
 
-def write_xlsx(report: RevenueReport, path: str | Path) -> None:
+def write_xlsx(report: IncomeReport, path: str | Path) -> None:
     """A workbook: a ``summary`` sheet and a ``lines`` sheet (needs-review lines highlighted)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -173,7 +174,7 @@ def _cells(values: list[Any], numeric: set[int], tag: str = "td") -> str:
     )
 
 
-def _chart(report: RevenueReport) -> str:
+def _chart(report: IncomeReport) -> str:
     """Horizontal bars of income by category, as inline SVG (no script, no external file)."""
     items = [s for s in report.by_code if s.income > 0]
     if not items:
@@ -198,7 +199,7 @@ def _chart(report: RevenueReport) -> str:
     )
 
 
-def render_html(report: RevenueReport, title: str = "tas_classify revenue report") -> str:
+def render_html(report: IncomeReport, title: str = "tas_classify revenue report") -> str:
     """A self-contained page: summary, verdicts, a bar chart by category, needs-review lines."""
     r = report
     verdicts = []
@@ -206,9 +207,9 @@ def render_html(report: RevenueReport, title: str = "tas_classify revenue report
         css = {True: "pass", False: "fail", None: ""}[v.passed]
         verdicts.append(
             f'<tr class="{"flip" if v.flips else ""}">{_cells([TEST_NAMES[v.test]], set())}'
-            f"{_cells([_pct(v.share), '≥ ' + _pct(v.threshold)], {0, 1})}"
+            f"{_cells([_percent(v.share), '≥ ' + _percent(v.threshold)], {0, 1})}"
             f'<td class="{css}">{_verdict_word(v.passed)}</td>'
-            f"{_cells([_pct(v.worst_share), _verdict_word(v.worst_passed)], {0})}"
+            f"{_cells([_percent(v.worst_share), _verdict_word(v.worst_passed)], {0})}"
             f"<td>{'yes' if v.flips else 'no'}</td></tr>"
         )
     figures = [
@@ -247,7 +248,7 @@ def render_html(report: RevenueReport, title: str = "tas_classify revenue report
 """
 
 
-def write_html(report: RevenueReport, path: str | Path) -> None:
+def write_html(report: IncomeReport, path: str | Path) -> None:
     """Write :func:`render_html` to ``path`` (atomically)."""
     with atomic_file(Path(path), "w", encoding="utf-8") as (fh, _):
         fh.write(render_html(report))
