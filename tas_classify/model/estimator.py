@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,56 @@ def _remembered(normalised: Sequence[NormalisedText], labels: Sequence[str]) -> 
 #: Lines analysed at a time: bounds the memory of one call however many lines it is given.
 CHUNK_LINES = 2048
 
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every line of a chunk shares when its result is built."""
+
+    track: str | None
+    codes: list[str]
+    names: dict[str, str]
+
+
+def _line_flags(
+    *, empty: bool, no_evidence: bool, known: bool, vague: bool, filtered: bool
+) -> tuple[str, ...]:
+    """The flags of a result (see :class:`Result`), in their fixed order."""
+    flags = ["empty"] if empty else ["no_evidence"] if no_evidence else []
+    if known:
+        flags.append("known_line")
+    if vague and not known and not empty:
+        flags.append("vague")
+    if filtered:
+        flags.append("track_filtered")
+    return tuple(flags)
+
+
+def _training_data(
+    X: Iterable[Any], y: Iterable[Any], groups: Iterable[Any] | None
+) -> tuple[list[str], list[str], list[str] | None]:
+    """Lines, labels and sources for ``fit``, checked: equal lengths, labels codes of SPEC §1."""
+    texts = check_texts(X)
+    labels = [str(v) for v in y]
+    if len(texts) != len(labels):
+        raise TrainingDataError(f"X has {len(texts)} lines but y has {len(labels)} labels")
+    unknown = sorted(set(labels) - set(taxonomy.codes()))
+    if unknown:
+        raise TrainingDataError(
+            f"unknown labels {unknown}; valid codes: {', '.join(taxonomy.codes())}"
+        )
+    group_of = None if groups is None else [str(g) for g in groups]
+    if group_of is not None and len(group_of) != len(texts):
+        raise TrainingDataError(f"X has {len(texts)} lines but groups has {len(group_of)} entries")
+    return texts, labels, group_of
+
+
+def _tfidf_matrix(vocab: TfidfVocabulary, docs: Sequence[Any], rows: np.ndarray) -> Any:
+    """The TF-IDF rows of ``docs[rows]`` as a SciPy CSR matrix, for scikit-learn."""
+    from scipy.sparse import csr_matrix
+
+    m = vocab.transform([docs[i] for i in rows])
+    return csr_matrix((m.data, m.indices, m.indptr), shape=(m.n_rows, len(vocab.terms)))
 
 
 class TasClassifier:
@@ -284,77 +335,21 @@ class TasClassifier:
         from stratified random folds.
         """
         self.validate_params()
-        from scipy.sparse import csr_matrix
-        from sklearn.model_selection import GroupKFold, StratifiedKFold
-
-        texts = check_texts(X)
-        labels = [str(v) for v in y]
-        if len(texts) != len(labels):
-            raise TrainingDataError(f"X has {len(texts)} lines but y has {len(labels)} labels")
-        unknown = sorted(set(labels) - set(taxonomy.codes()))
-        if unknown:
-            raise TrainingDataError(
-                f"unknown labels {unknown}; valid codes: {', '.join(taxonomy.codes())}"
-            )
+        texts, labels, group_of = _training_data(X, y, groups)
         self.classes_ = np.array([c for c in taxonomy.codes() if c in set(labels)])
         if len(self.classes_) < 2:
             raise TrainingDataError("need lines of at least two different codes to fit")
         self._build_components()
         index_of = {c: i for i, c in enumerate(self.classes_)}
         y_idx = np.array([index_of[v] for v in labels])
-        group_of = None if groups is None else [str(g) for g in groups]
-        if group_of is not None and len(group_of) != len(texts):
-            raise TrainingDataError(
-                f"X has {len(texts)} lines but groups has {len(group_of)} entries"
-            )
         normalised = [normalise(t) for t in texts]
         docs = self._features(normalised)
         _, votes, vague = self._rule_votes(normalised)
 
-        def fit_text_model(rows: np.ndarray) -> tuple[TfidfVocabulary, Any]:
-            vocab = TfidfVocabulary.fit([docs[i] for i in rows], self.min_df)
-            lr = self._new_lr().fit(_csr(vocab, rows), y_idx[rows])
-            return vocab, lr
-
-        def _csr(vocab: TfidfVocabulary, rows: np.ndarray) -> Any:
-            m = vocab.transform([docs[i] for i in rows])
-            return csr_matrix((m.data, m.indices, m.indptr), shape=(m.n_rows, len(vocab.terms)))
-
-        # Out-of-fold logits: every line scored by a model that did not see it (nor, with
-        # groups, any line of its source).
-        n_splits = min(self.cv, int(np.bincount(y_idx).min()))
-        if n_splits < 2:
-            raise TrainingDataError("every code needs at least 2 lines to calibrate the ensemble")
-
-        def out_of_fold(split: Any) -> tuple[np.ndarray, np.ndarray]:
-            logits = np.zeros((len(texts), len(self.classes_)))
-            coverage = np.zeros(len(texts))
-            for train_rows, test_rows in split:
-                vocab, lr = fit_text_model(train_rows)
-                held_out = vocab.transform([docs[i] for i in test_rows])
-                scores = lr.decision_function(_csr(vocab, test_rows))
-                if scores.ndim == 1:  # two codes in this fold's training lines
-                    scores = np.column_stack([-scores, scores]) / 2
-                # A code with no training line in this fold scores far below the others.
-                fold = np.full((len(test_rows), len(self.classes_)), scores.min() - 10.0)
-                fold[:, lr.classes_] = scores
-                logits[test_rows] = fold
-                coverage[test_rows] = held_out.coverage
-            coverage[vague] = 0.0
-            return logits, coverage
-
-        n_groups = len(set(group_of)) if group_of is not None else 0
-        if n_groups >= 2:
-            # Hold out whole sources: a model that never saw a line of the same writer and
-            # register scores each line, as real text from elsewhere will be scored.
-            split = GroupKFold(n_splits=min(self.cv, n_groups)).split(
-                np.zeros(len(texts)), y_idx, groups=group_of
-            )
-        else:
-            split = StratifiedKFold(
-                n_splits=n_splits, shuffle=True, random_state=self.random_state
-            ).split(np.zeros(len(texts)), y_idx)
-        oof, coverage = out_of_fold(split)
+        # Calibration: every line scored by a text model that did not see it (nor, with groups,
+        # any line of its source), then the ensemble's three scales fitted on those scores.
+        oof, coverage = self._out_of_fold(docs, y_idx, self._folds(y_idx, group_of))
+        coverage[vague] = 0.0
         self.text_scale_, self.rule_scale_, self.coverage_scale_ = fit_combiner(
             oof, votes, y_idx, coverage
         )
@@ -363,12 +358,58 @@ class TasClassifier:
         )
         self.oof_accuracy_ = float(np.mean(proba_oof.argmax(axis=1) == y_idx))
 
-        vocab, lr = fit_text_model(np.arange(len(texts)))
+        vocab, lr = self._fit_text_model(docs, y_idx, np.arange(len(texts)))
         self.memory_ = _remembered(normalised, labels) if self.memory else {}
         self.vocabulary_ = vocab
-        self.coef_ = np.ascontiguousarray(lr.coef_.T, dtype=np.float32)
-        self.intercept_ = np.asarray(lr.intercept_, dtype=np.float64)
+        coef, intercept = lr.coef_, lr.intercept_
+        if coef.shape[0] == 1:  # two codes: scikit-learn keeps one row; softmax needs one each
+            coef, intercept = np.vstack([-coef, coef]) / 2, np.hstack([-intercept, intercept]) / 2
+        self.coef_ = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self.intercept_ = np.asarray(intercept, dtype=np.float64)
         return self
+
+    def _folds(self, y_idx: np.ndarray, group_of: list[str] | None) -> Any:
+        """The cross-validation split: whole sources held out when there are two or more (a
+        model that never saw a line of the same writer and register scores each line, as real
+        text from elsewhere will be scored); stratified random folds otherwise."""
+        from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+        n_splits = min(self.cv, int(np.bincount(y_idx).min()))
+        if n_splits < 2:
+            raise TrainingDataError("every code needs at least 2 lines to calibrate the ensemble")
+        rows = np.zeros(len(y_idx))
+        n_groups = len(set(group_of)) if group_of is not None else 0
+        if n_groups >= 2:
+            return GroupKFold(n_splits=min(self.cv, n_groups)).split(rows, y_idx, groups=group_of)
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+        return folds.split(rows, y_idx)
+
+    def _fit_text_model(
+        self, docs: Sequence[Any], y_idx: np.ndarray, rows: np.ndarray
+    ) -> tuple[TfidfVocabulary, Any]:
+        """The TF-IDF vocabulary and logistic regression fitted on ``rows`` of ``docs``."""
+        vocab = TfidfVocabulary.fit([docs[i] for i in rows], self.min_df)
+        lr = self._new_lr().fit(_tfidf_matrix(vocab, docs, rows), y_idx[rows])
+        return vocab, lr
+
+    def _out_of_fold(
+        self, docs: Sequence[Any], y_idx: np.ndarray, split: Iterable[Any]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each line's text-model logits and known-word coverage from the fold that held it out."""
+        logits = np.zeros((len(docs), len(self.classes_)))
+        coverage = np.zeros(len(docs))
+        for train_rows, test_rows in split:
+            vocab, lr = self._fit_text_model(docs, y_idx, train_rows)
+            held_out = vocab.transform([docs[i] for i in test_rows])
+            scores = lr.decision_function(_tfidf_matrix(vocab, docs, test_rows))
+            if scores.ndim == 1:  # two codes in this fold's training lines
+                scores = np.column_stack([-scores, scores]) / 2
+            # A code with no training line in this fold scores far below the others.
+            fold = np.full((len(test_rows), len(self.classes_)), scores.min() - 10.0)
+            fold[:, lr.classes_] = scores
+            logits[test_rows] = fold
+            coverage[test_rows] = held_out.coverage
+        return logits, coverage
 
     def _new_lr(self) -> Any:
         from sklearn.linear_model import LogisticRegression
@@ -454,23 +495,27 @@ class TasClassifier:
         order = np.argsort(-proba, axis=1, kind="stable")[:, :4]
         features = self._top_features(rows, order[:, 0])
         probabilities = proba.tolist()
-        codes = [str(c) for c in self.classes_]
-        names = {c.code: c.name for c in taxonomy.categories()}
+        shared = _Shared(
+            track=track,
+            codes=[str(c) for c in self.classes_],
+            names={c.code: c.name for c in taxonomy.categories()},
+        )
         return [
             self._result(
+                shared,
                 texts[i],
-                track,
-                normalised[i],
+                normalised[i].text,
                 probabilities[i],
                 order[i].tolist(),
                 [m for m in matches[i] if m.code in allowed],
                 features[i],
-                codes,
-                names,
-                has_evidence=bool(n_features[i]) or bool(matches[i]) or bool(known[i]),
-                filtered=bool(filtered[i]),
-                known=bool(known[i]),
-                vague=bool(vague[i]),
+                _line_flags(
+                    empty=not normalised[i].text,
+                    no_evidence=not (n_features[i] or matches[i] or known[i]),
+                    known=bool(known[i]),
+                    vague=bool(vague[i]),
+                    filtered=bool(filtered[i]),
+                ),
             )
             for i in range(len(texts))
         ]
@@ -507,48 +552,48 @@ class TasClassifier:
 
     def _result(
         self,
+        shared: _Shared,
         text: str,
-        track: str | None,
-        norm: NormalisedText,
+        normalised: str,
         p: list[float],
         order: list[int],
         fired: list[RuleMatch],
         features: tuple[tuple[str, float], ...],
-        codes: list[str],
-        names: dict[str, str],
-        *,
-        has_evidence: bool,
-        filtered: bool,
-        known: bool,
-        vague: bool,
+        flags: tuple[str, ...],
     ) -> Result:
         """One result, built straight into its compact row (see :class:`Result`)."""
-        flags: list[str] = ["known_line"] if known else []
-        if vague and not known and norm.text:
-            flags.append("vague")
-        if filtered:
-            flags.append("track_filtered")
+        codes, names = shared.codes, shared.names
         rules = tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in fired)
-        if not norm.text or not has_evidence:
-            flags.insert(0, "empty" if not norm.text else "no_evidence")
-            return Result.from_row(
-                ResultRow(
-                    text=text, code=taxonomy.NONE, name=names[taxonomy.NONE], confidence=0.0,
-                    alternatives=(), rules=rules, features=(), kpo_fields=(), needs_review=True,
-                    track=track, normalised=norm.text, flags=tuple(flags),
-                )
-            )  # fmt: skip
-        if "vague" in flags and taxonomy.NONE in codes:
+        if flags and flags[0] in ("empty", "no_evidence"):
+            code, confidence, features = taxonomy.NONE, 0.0, ()
+        elif "vague" in flags and taxonomy.NONE in codes:
             # The line does not say what was delivered: NONE until a person says otherwise, as
             # for meaningless text (SPEC §3), with the probability the model gives NONE.
-            none = codes.index(taxonomy.NONE)
-            return Result.from_row(
-                ResultRow(
-                    text=text, code=taxonomy.NONE, name=names[taxonomy.NONE], confidence=p[none],
-                    alternatives=(), rules=rules, features=features, kpo_fields=(),
-                    needs_review=True, track=track, normalised=norm.text, flags=tuple(flags),
-                )
-            )  # fmt: skip
+            code, confidence = taxonomy.NONE, p[codes.index(taxonomy.NONE)]
+        else:
+            return self._answer(shared, text, normalised, p, order, fired, rules, features, flags)
+        return Result.from_row(
+            ResultRow(
+                text=text, code=code, name=names[code], confidence=confidence,
+                alternatives=(), rules=rules, features=features, kpo_fields=(), needs_review=True,
+                track=shared.track, normalised=normalised, flags=flags,
+            )
+        )  # fmt: skip
+
+    def _answer(
+        self,
+        shared: _Shared,
+        text: str,
+        normalised: str,
+        p: list[float],
+        order: list[int],
+        fired: list[RuleMatch],
+        rules: tuple[tuple[str, str, str, float, str | None], ...],
+        features: tuple[tuple[str, float], ...],
+        flags: tuple[str, ...],
+    ) -> Result:
+        """The model's best code for a line that says what it is, with alternatives and flags."""
+        codes, names = shared.codes, shared.names
         best = order[0]
         code = codes[best]
         alternatives = tuple((codes[j], names[codes[j]], p[j]) for j in order[1:4] if p[j] >= 0.01)
@@ -566,7 +611,7 @@ class TasClassifier:
             ResultRow(
                 text=text, code=code, name=names[code], confidence=p[best],
                 alternatives=alternatives, rules=rules, features=features, kpo_fields=kpo_fields,
-                needs_review=needs_review, track=track, normalised=norm.text, flags=tuple(flags),
+                needs_review=needs_review, track=shared.track, normalised=normalised, flags=flags,
             )
         )  # fmt: skip
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,8 @@ from tas_classify.model.card import render_card
 FORMAT = "tas_classify-model"
 FORMAT_VERSION = 1
 _ARRAYS = ("idf", "coef", "intercept")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 
@@ -71,21 +75,76 @@ def _sha256(path: Path) -> str:
 def save(
     clf: FittedModel, path: str | Path, metrics: dict[str, Any] | None = None, data_sha256: str = ""
 ) -> Path:
-    """Write a fitted ``TasClassifier`` to the folder ``path`` (created or overwritten)."""
+    """Write a fitted ``TasClassifier`` to the folder ``path``.
+
+    The folder is written under a temporary name beside ``path`` and put in place only when
+    complete, so an interrupted save never leaves a half-written model, and the rules or
+    dictionary being copied may live in ``path`` itself. An existing folder is replaced only if it
+    is a model folder (it has a ``model.json``) or empty; anything else is refused.
+    """
     clf.check_fitted()
     out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not _replaceable(out):
+        raise ModelFileError(
+            f"{out}: exists and is not a model folder (no model.json); not overwriting it"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        files = _write_files(clf, staging)
+        meta = _metadata(clf, metrics or {}, data_sha256, files)
+        card_meta = {**meta, "remembered_lines": len(clf.memory_)}
+        (staging / "card.md").write_text(render_card(card_meta), encoding="utf-8")
+        meta["files"] = {name: _sha256(staging / name) for name in (*files, "card.md")}
+        (staging / "model.json").write_text(
+            json.dumps(meta, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
+        )
+        staging.chmod(0o777 & ~_UMASK)  # mkdtemp makes 0700; give the folder the usual mode
+        _put_in_place(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def _replaceable(folder: Path) -> bool:
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    return (folder / "model.json").is_file() or not any(folder.iterdir())
+
+
+def _put_in_place(staging: Path, out: Path) -> None:
+    """Rename the finished ``staging`` folder to ``out``, replacing an old ``out``."""
+    if not out.exists():
+        staging.rename(out)
+        return
+    old = out.with_name(f".{out.name}.{staging.name.split('.')[-2]}.old")
+    out.rename(old)
+    try:
+        staging.rename(out)
+    except BaseException:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_files(clf: FittedModel, folder: Path) -> list[str]:
+    """The arrays, rules, invoice categories and user dictionaries; their file names."""
     arrays = {"idf": clf.vocabulary_.idf, "coef": clf.coef_, "intercept": clf.intercept_}
     for name, array in arrays.items():
-        np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-    shutil.copyfile(clf.rules_path(), out / "rules.toml")
-    shutil.copyfile(clf.invoice_categories_path(), out / "invoice_categories.csv")
-    dict_names = []
-    for i, p in enumerate(clf.user_dict):
-        name = f"user_dict_{i}.txt"
-        shutil.copyfile(p, out / name)
-        dict_names.append(name)
-    files = [f"{n}.npy" for n in _ARRAYS] + ["rules.toml", "invoice_categories.csv", *dict_names]
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    shutil.copyfile(clf.rules_path(), folder / "rules.toml")
+    shutil.copyfile(clf.invoice_categories_path(), folder / "invoice_categories.csv")
+    dict_names = [f"user_dict_{i}.txt" for i in range(len(clf.user_dict))]
+    for source, name in zip(clf.user_dict, dict_names):
+        shutil.copyfile(source, folder / name)
+    return [f"{n}.npy" for n in _ARRAYS] + ["rules.toml", "invoice_categories.csv", *dict_names]
+
+
+def _metadata(
+    clf: FittedModel, metrics: dict[str, Any], data_sha256: str, files: list[str]
+) -> dict[str, Any]:
+    """``model.json`` without the file hashes."""
     try:
         import sklearn
 
@@ -93,11 +152,10 @@ def save(
     except ImportError:  # pragma: no cover
         sklearn_version = ""
     params = clf.get_params()
-    params.pop("rules")
-    params.pop("invoice_categories")
-    params.pop("user_dict")
+    for path_param in ("rules", "invoice_categories", "user_dict"):  # copied into the folder
+        params.pop(path_param)
     params["char_ngrams"] = list(params["char_ngrams"])
-    meta = {
+    return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "package_version": __version__,
@@ -109,19 +167,11 @@ def save(
         "text_scale": clf.text_scale_,
         "rule_scale": clf.rule_scale_,
         "coverage_scale": clf.coverage_scale_,
-        "user_dicts": dict_names,
-        "metrics": metrics or {},
+        "user_dicts": [f for f in files if f.startswith("user_dict_")],
+        "metrics": metrics,
         "terms": clf.vocabulary_.terms,
         "memory": clf.memory_,
     }
-    card_meta = {**meta, "remembered_lines": len(clf.memory_)}
-    (out / "card.md").write_text(render_card(card_meta), encoding="utf-8")
-    files.append("card.md")
-    meta["files"] = {name: _sha256(out / name) for name in files}
-    (out / "model.json").write_text(
-        json.dumps(meta, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
-    )
-    return out
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

@@ -149,3 +149,44 @@ def test_model_folder_has_a_card_with_its_figures(small_model, tmp_path):
     (folder / "card.md").write_text(card + "edited\n", encoding="utf-8")
     with pytest.raises(ModelFileError, match="card.md: checksum mismatch"):
         TasClassifier.load(folder)
+
+
+def test_save_replaces_a_model_folder_whole(small_model, saved):
+    (saved / "user_dict_7.txt").write_text("stale\n", encoding="utf-8")
+    save(small_model, saved)
+    assert not (saved / "user_dict_7.txt").exists()  # nothing of the old model is left
+    assert load(saved).predict(LINES).tolist() == small_model.predict(LINES).tolist()
+    assert [p.name for p in saved.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_save_refuses_a_folder_that_is_not_a_model(small_model, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(ModelFileError, match="not a model folder"):
+        save(small_model, tmp_path)
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_retraining_with_the_rules_of_the_model_being_replaced(small_model, saved):
+    # train --rules D/rules.toml -o D: the rules are copied before the old folder goes
+    folder = saved
+    texts = ["为某银行提供核心系统定制开发", "服务器销售", "软件定制开发", "办公家具采购"] * 3
+    labels = ["ITO-01", "NONE"] * 6
+    clf = TasClassifier(cv=2, rules=folder / "rules.toml").fit(texts, labels)
+    save(clf, folder)
+    assert load(folder).predict(["软件定制开发"]).tolist() == ["ITO-01"]
+    assert load(folder).classes_.tolist() == ["ITO-01", "NONE"]
+
+
+def test_an_interrupted_save_leaves_the_old_model(small_model, saved, monkeypatch):
+    from tas_classify.model import persistence
+
+    before = (saved / "model.json").read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(persistence, "render_card", fail)
+    with pytest.raises(OSError, match="disk full"):
+        save(small_model, saved, metrics={"changed": 1})
+    assert (saved / "model.json").read_bytes() == before
+    assert [p.name for p in saved.parent.iterdir() if p.name.startswith(".")] == []
