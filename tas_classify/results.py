@@ -87,7 +87,9 @@ class Result:
     noise), ``no_evidence`` (no known word and no rule), ``track_filtered`` (the best code overall
     was outside the requested track), ``known_line`` (the line is, after normalisation, a training
     line — for example a reviewer's correction — and gets its label; this flag alone does not
-    make a line need review).
+    make a line need review), ``truncated`` (the line is longer than the model reads —
+    :data:`tas_classify.text.MAX_LINE_CHARS`, 4,000 characters after Unicode NFKC — and only its
+    start was classified; the line needs review).
 
     A result holds one compact row of plain values; ``alternatives`` and ``evidence`` are built
     from it when read. Batches of hundreds of thousands of lines are cheap to make and to send

@@ -11,6 +11,12 @@ Phase 2), bracket characters, invoice-prefix asterisks and the words listed in
 ``data/wrappers.toml`` (notice types, calls for comments, lot markers, the buyer's company names
 at the start).
 
+Only the first :data:`MAX_LINE_CHARS` (4,000) characters of a line are read — after NFKC too,
+which can make a character 18 long — and every step takes time linear in what is read, so a
+hostile line (20,000 digits, 40,000 spaces, a 50 MB cell) costs no more than a long ordinary
+one; a line that was cut says so (:attr:`NormalisedText.truncated`, the result flag
+``truncated``).
+
 A VAT-invoice item ``*简称*名称`` keeps its text; the tax category's short name between the
 asterisks is also returned on its own (:attr:`NormalisedText.category`), for the invoice-category
 table (``data/invoice_categories.csv``) to read.
@@ -32,19 +38,46 @@ from tas_classify.errors import WrappersFileError as WrappersFileError
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
 
+#: The characters of one line the model reads (after Unicode NFKC, which can make a line up to
+#: 18 times longer). The rest of a longer line is not read, and its result is flagged
+#: ``truncated``. The longest line of the training corpus and evaluation set has 115 characters.
+MAX_LINE_CHARS = 4000
+
+# Letters allowed between a contract-number keyword and its digits (``contractno12``): bounded, so
+# that a long run of letters holding many keywords (``nonono…``) is not read once per keyword.
+_MAX_NUMBER_LETTERS = 32
+
+
+def _noise(pattern: str) -> tuple[re.Pattern[str], str]:
+    """A noise pattern and what replaces it: " ", or "\\1 " when it has a group (the characters
+    at the start of the match that are kept)."""
+    compiled = re.compile(pattern)
+    return compiled, r"\1 " if compiled.groups else " "
+
+
 # Each pattern removes one kind of ledger noise; order matters (longest constructs first).
-_NOISE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p)
+#
+# Every pattern runs in time linear in the line: no two adjacent repeats can share characters
+# (``\s*(?:[#:]\s*)?``, not ``\s*[#:]?\s*``), and a repeat over a run of characters (digits,
+# letters) either is bounded or is only tried from the start of the run — a later start in the
+# run could not match where the first did not — so a line of 20,000 digits is not read 20,000
+# times. tests/test_hostile_text.py checks these give exactly what the plain patterns gave.
+_NOISE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    _noise(p)
     for p in (
         # year ranges: 2026-2028年, 2026年至2027年, 2025~2026年度
-        r"\d{4}\s*年?\s*(?:-|至|到|~|—)\s*\d{4}\s*年度?",
+        r"\d{4}\s*(?:年\s*)?(?:-|至|到|~|—)\s*\d{4}\s*年度?",
         # contract / order / invoice numbers: HT-2024-0381, PO#4500012, No.12, SOW #3, 合同号:AB12
-        r"(?:no\.?|sow|po|wo|inv|ht|contract|合同|订单|编号|发票)\s*[#:：\-]?\s*[a-z]*[-_/]?\d[a-z0-9_\-/]*",
+        r"(?:no\.?|sow|po|wo|inv|ht|contract|合同|订单|编号|发票)\s*(?:[#:：\-]\s*)?"
+        rf"[a-z]{{0,{_MAX_NUMBER_LETTERS}}}[-_/]?\d[a-z0-9_\-/]*",
         r"(?<![a-z0-9])[a-z]{1,6}[-_/]\d{2,}[a-z0-9_\-/]*|(?<![a-z0-9])[a-z]{1,6}\d{3,}[a-z0-9_\-/]*",
         r"[#№]\s*\d[a-z0-9_\-/]*",
         # amounts: ¥386,000.00  $12k  38.6万元  120,000 元  usd 5,000
         r"(?:[¥$€£]|rmb|cny|usd|eur|jpy|hkd)\s*-?\d[\d,]*(?:\.\d+)?\s*(?:k|m|万|亿)?",
-        r"-?\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|万|rmb|cny|usd|美元|欧元|日元|港币)",
+        # (from a minus sign, or from the start of a run of digits and commas, the commas before
+        # its first digit kept: ",5元" loses "5元")
+        r"(?:-(?=\d)|(?<![\d,])(,*))\d[\d,]*(?:\.\d+)?\s*"
+        r"(?:万元|亿元|元|万|rmb|cny|usd|美元|欧元|日元|港币)",
         # dates and periods: 2024-03-01, 2024/3, 2024年3月5日, 2025年度, 3月, q3, fy2024, h1
         r"\d{4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,2})?(?![\da-z])",
         r"\d{2,4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?",
@@ -54,8 +87,8 @@ _NOISE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"第\s*[1-4一二三四]\s*季度?",
         r"\d{1,2}\s*月份?(?:\s*\d{1,2}\s*[日号])?",
         r"\b(?:fy\d{2,4}|q[1-4]|h[12])\b",
-        # phase markers: 一期, 第二期, 3期, phase 2, stage ii
-        rf"第?[{_CN_DIGITS}\d]+\s*期",
+        # phase markers: 一期, 第二期, 3期, phase 2, stage ii (from 第 or the start of the numeral)
+        rf"(?:第|(?<![{_CN_DIGITS}\d]))[{_CN_DIGITS}\d]+\s*期",
         r"\b(?:phase|stage|lot)\s*[\divx]+\b",
         # bare numbers that are not part of a term such as 5g, 3d, 4k
         r"(?<![a-z\d])\d+(?:[.,]\d+)*%?(?![a-z\d])",
@@ -73,12 +106,15 @@ _INVOICE_CATEGORY = re.compile(r"^\s{0,3}\*\s{0,2}([^*\s\ue000]{1,16}?)\s{0,2}\*
 
 @dataclass(frozen=True)
 class NormalisedText:
-    """A line as given (``original``), as the model reads it (``text``), and the tax category
-    of a VAT-invoice item (``category``: ``信息技术服务`` for ``*信息技术服务*…``, else empty)."""
+    """A line as given (``original``), as the model reads it (``text``), the tax category of a
+    VAT-invoice item (``category``: ``信息技术服务`` for ``*信息技术服务*…``, else empty), and
+    whether the line was too long to be read whole (``truncated``)."""
 
     original: str
     text: str
     category: str = ""
+    truncated: bool = False
+    """Whether only the first :data:`MAX_LINE_CHARS` characters of the line were read."""
 
 
 
@@ -260,16 +296,37 @@ def _remove_noise(text: str) -> str:
     noise = _noise_words()
     if noise is not None:
         text = noise.sub(" ", text)
-    for pattern in _NOISE_PATTERNS:
-        text = pattern.sub(" ", text)
+    for pattern, replacement in _NOISE_PATTERNS:
+        text = pattern.sub(replacement, text)
     return _BRACKETS.sub(" ", text)
 
 
+# NFKC makes a character at most 18 characters long (U+FDFA): a line this short never needs a cut.
+_NEVER_CUT = MAX_LINE_CHARS // 18
+
+
+def _head(text: str) -> tuple[str, bool]:
+    """The part of a line that is read, and whether it is not the whole line: the first
+    :data:`MAX_LINE_CHARS` characters, and of those, after NFKC, the first ``MAX_LINE_CHARS``.
+    A line that needs no cut is returned as it is."""
+    if len(text) <= _NEVER_CUT:
+        return text, False
+    head = text[:MAX_LINE_CHARS]
+    wide = unicodedata.normalize("NFKC", head)
+    if len(wide) > MAX_LINE_CHARS:
+        return wide[:MAX_LINE_CHARS], True
+    return head, len(text) > MAX_LINE_CHARS
+
+
 def normalise(text: str) -> NormalisedText:
-    """Normalise one line; see the module docstring for the steps."""
-    simplified = to_simplified(text)
+    """Normalise one line; see the module docstring for the steps. Only the first
+    :data:`MAX_LINE_CHARS` characters are read (``truncated`` says when there were more)."""
+    head, truncated = _head(text)
+    simplified = to_simplified(head)
     clean = _SPACES.sub(" ", _remove_wrappers(_remove_noise(simplified))).strip()
-    return NormalisedText(original=text, text=clean, category=invoice_category(simplified))
+    return NormalisedText(
+        original=text, text=clean, category=invoice_category(simplified), truncated=truncated
+    )
 
 
 # Joins a batch into one string for the steps that work character by character or within a line.
@@ -283,9 +340,10 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
 
     Lines that contain the separator itself are normalised one by one.
     """
-    if not texts or any(_SEPARATOR in t for t in texts):
+    heads = [_head(t) for t in texts]
+    if not texts or any(_SEPARATOR in h for h, _ in heads):
         return [normalise(t) for t in texts]
-    simplified = _simplify(_SEPARATOR.join(texts), _SEPARATOR)
+    simplified = _simplify(_SEPARATOR.join(h for h, _ in heads), _SEPARATOR)
     parts = _remove_wrappers(_remove_noise(simplified), joined=True).split(_SEPARATOR)
     lines = simplified.split(_SEPARATOR)
     if len(parts) != len(texts) or len(lines) != len(texts):  # pragma: no cover - defensive
@@ -295,6 +353,7 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
             original=t,
             text=_SPACES.sub(" ", part).strip(),
             category=invoice_category(line) if "*" in line[:4] else "",
+            truncated=cut,
         )
-        for t, part, line in zip(texts, parts, lines)
+        for t, (_, cut), part, line in zip(texts, heads, parts, lines)
     ]

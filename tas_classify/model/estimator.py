@@ -72,7 +72,7 @@ class _Shared:
 
 
 def _line_flags(
-    *, empty: bool, no_evidence: bool, known: bool, vague: bool, filtered: bool
+    *, empty: bool, no_evidence: bool, known: bool, vague: bool, filtered: bool, truncated: bool
 ) -> tuple[str, ...]:
     """The flags of a result (see :class:`Result`), in their fixed order."""
     flags = ["empty"] if empty else ["no_evidence"] if no_evidence else []
@@ -82,6 +82,8 @@ def _line_flags(
         flags.append("vague")
     if filtered:
         flags.append("track_filtered")
+    if truncated:
+        flags.append("truncated")
     return tuple(flags)
 
 
@@ -515,6 +517,7 @@ class TasClassifier:
                     known=bool(known[i]),
                     vague=bool(vague[i]),
                     filtered=bool(filtered[i]),
+                    truncated=normalised[i].truncated,
                 ),
             )
             for i in range(len(texts))
