@@ -33,6 +33,23 @@ def test_no_real_world_line_is_in_the_corpus(realworld, corpus):
     assert not leaked, f"real-world lines must never be trained on: {leaked}"
 
 
+def _four_grams(text: str) -> set[str]:
+    norm = normalise(text).text
+    return {norm[i : i + 4] for i in range(len(norm) - 3)}
+
+
+@needs_realworld
+def test_no_corpus_line_paraphrases_a_long_real_world_line(realworld, corpus):
+    # Long real lines are mostly official definitions; a corpus line written from memory of
+    # the same public text would leak the test set as surely as a copy.
+    long_lines = [(t, g) for t in realworld.texts if len(g := _four_grams(t)) >= 30]
+    close = []
+    for text in corpus.texts:
+        grams = _four_grams(text)
+        close += [(text, t) for t, g in long_lines if len(grams & g) >= 0.4 * len(g)]
+    assert not close, f"corpus lines too close to real-world lines: {close}"
+
+
 @needs_realworld
 def test_real_world_set_reads_with_accept_lists_and_kinds(realworld):
     assert len(realworld.texts) >= 350
