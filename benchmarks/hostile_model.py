@@ -114,7 +114,8 @@ def _huge_header(folder: Path) -> None:
 def _deep_json(folder: Path) -> None:
     text = (folder / "model.json").read_text(encoding="utf-8")
     deep = "[" * 100_000 + "]" * 100_000
-    (folder / "model.json").write_text(text.replace('"metrics": ', f'"metrics": {{"x": {deep}}}, "y": ', 1))
+    text = text.replace('"metrics": ', f'"metrics": {{"x": {deep}}}, "y": ', 1)
+    (folder / "model.json").write_text(text, encoding="utf-8")
 
 
 def _nan_coef(folder: Path) -> None:
