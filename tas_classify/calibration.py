@@ -14,6 +14,8 @@ coverage the form is ``softmax(a·z + b·r)``.)
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from tas_classify.errors import CalibrationError as CalibrationError
@@ -72,6 +74,19 @@ def fit_combiner(
     else:
         x0, bounds = [0.0, 0.5, 1.0], [(0.0, 0.0), (0.0, 10.0), (1e-3, 100.0)]
     res = minimize(loss, x0=np.array(x0), jac=True, method="L-BFGS-B", bounds=bounds)
-    if not np.isfinite(res.x).all() or not np.isfinite(res.fun):
+    finite = bool(np.isfinite(res.x).all() and np.isfinite(res.fun))
+    if res.success and finite:
+        return float(res.x[0]), float(res.x[1]), float(res.x[2])
+    # The optimiser stopped before its convergence test (a line search that cannot improve, the
+    # iteration limit): the scales it reached are kept only if they are finite, within bounds and
+    # no worse than the starting ones — with a warning; otherwise training stops here.
+    within = finite and all(lo <= v <= hi for v, (lo, hi) in zip(res.x, bounds))
+    if not (within and res.fun <= loss(np.array(x0))[0]):
         raise CalibrationError(f"calibration of the ensemble failed: {res.message}")
+    warnings.warn(
+        f"calibration of the ensemble stopped before converging ({res.message}); "
+        f"keeping the scales it reached, log-loss {res.fun:.4f}",
+        RuntimeWarning,
+        stacklevel=2,
+    )
     return float(res.x[0]), float(res.x[1]), float(res.x[2])

@@ -85,6 +85,11 @@ def _expand(
     return tuple(out)
 
 
+#: The largest weight a rule may carry (the shipped rules use -2 to 5): a finite bound, so that
+#: no sum of fired rules can overflow the ensemble's probabilities to NaN.
+MAX_WEIGHT = 100.0
+
+
 def load_rules(path: Path) -> tuple[Rule, ...]:
     """Read and validate a rules file (TOML, one ``[[rule]]`` table per rule)."""
     try:
@@ -112,6 +117,11 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise RulesFileError(f"{where}: missing or invalid key {exc}") from exc
+        if not -MAX_WEIGHT <= rule.weight <= MAX_WEIGHT:  # also NaN and infinity
+            raise RulesFileError(
+                f"{where}: weight must be a finite number from {-MAX_WEIGHT:g} to "
+                f"{MAX_WEIGHT:g}, got {rule.weight!r}"
+            )
         if rule.code not in valid_codes:
             raise RulesFileError(f"{where}: unknown code {rule.code!r}")
         if rule.name in seen:

@@ -214,17 +214,37 @@ class TasClassifier:
 
     @classmethod
     def load(cls, path: str | Path) -> TasClassifier:
-        """A model folder written by :meth:`save`; altered or incompatible files are refused."""
+        """A model folder written by :meth:`save`; altered, incompatible or malformed files are
+        refused with a :class:`ModelFileError` (see :func:`~.persistence.read_model`)."""
         files = read_model(path)
         meta = files.meta
+        meta_path = files.folder / "model.json"
+        settable = set(cls._get_param_names()) - {"rules", "invoice_categories", "user_dict"}
+        for name in files.params:
+            if name not in settable:
+                raise ModelFileError(
+                    f"{meta_path}: field 'params.{name}': not a parameter of TasClassifier"
+                )
         clf = cls(
             **files.params,
             rules=files.rules,
             invoice_categories=files.invoice_categories,
             user_dict=files.user_dicts,
         )
+        try:
+            clf.validate_params()
+        except InvalidParameterError as exc:
+            raise ModelFileError(f"{meta_path}: field 'params': {exc}") from exc
         clf.classes_ = np.array(meta["classes"])
         clf._build_components()
+        if files.user_dicts:  # read the dictionaries now: a bad line fails here, not in classify
+            try:
+                clf.tokenizer_.words("")
+            except (ValueError, UnicodeError) as exc:
+                raise ModelFileError(
+                    f"{files.folder}: user dictionaries {[p.name for p in files.user_dicts]} "
+                    f"cannot be loaded ({exc})"
+                ) from exc
         clf.vocabulary_ = TfidfVocabulary(meta["terms"], files.arrays["idf"])
         clf.coef_ = files.arrays["coef"]
         clf.intercept_ = files.arrays["intercept"]
@@ -233,12 +253,6 @@ class TasClassifier:
         clf.coverage_scale_ = float(meta.get("coverage_scale", 0.0))
         clf.memory_ = files.memory
         clf.metadata_ = {k: v for k, v in meta.items() if k not in ("terms", "memory")}
-        if len(clf.vocabulary_.terms) != clf.coef_.shape[0] or clf.coef_.shape[1] != len(
-            clf.classes_
-        ):
-            raise ModelFileError(
-                f"{files.folder}: array shapes do not match the vocabulary and classes"
-            )
         return clf
 
     # ---------------------------------------------------------------- components
@@ -346,6 +360,10 @@ class TasClassifier:
         y_idx = np.array([index_of[v] for v in labels])
         normalised = [normalise(t) for t in texts]
         docs = self._features(normalised)
+        if not any(docs):
+            raise TrainingDataError(
+                "no features to learn from: every line is blank once normalised"
+            )
         _, votes, vague = self._rule_votes(normalised)
 
         # Calibration: every line scored by a text model that did not see it (nor, with groups,
@@ -361,6 +379,10 @@ class TasClassifier:
         self.oof_accuracy_ = float(np.mean(proba_oof.argmax(axis=1) == y_idx))
 
         vocab, lr = self._fit_text_model(docs, y_idx, np.arange(len(texts)))
+        if lr is None:
+            raise TrainingDataError(
+                f"no features to learn from: no feature occurs in min_df={self.min_df} lines"
+            )
         self.memory_ = _remembered(normalised, labels) if self.memory else {}
         self.vocabulary_ = vocab
         coef, intercept = lr.coef_, lr.intercept_
@@ -373,7 +395,9 @@ class TasClassifier:
     def _folds(self, y_idx: np.ndarray, group_of: list[str] | None) -> Any:
         """The cross-validation split: whole sources held out when there are two or more (a
         model that never saw a line of the same writer and register scores each line, as real
-        text from elsewhere will be scored); stratified random folds otherwise."""
+        text from elsewhere will be scored); stratified random folds otherwise, and also when
+        holding out a source would leave a fold's training lines with a single code (every
+        code in one source) — such a fold could not be scored."""
         from sklearn.model_selection import GroupKFold, StratifiedKFold
 
         n_splits = min(self.cv, int(np.bincount(y_idx).min()))
@@ -382,15 +406,22 @@ class TasClassifier:
         rows = np.zeros(len(y_idx))
         n_groups = len(set(group_of)) if group_of is not None else 0
         if n_groups >= 2:
-            return GroupKFold(n_splits=min(self.cv, n_groups)).split(rows, y_idx, groups=group_of)
+            by_source = GroupKFold(n_splits=min(self.cv, n_groups))
+            split = list(by_source.split(rows, y_idx, groups=group_of))
+            if all(len(np.unique(y_idx[train])) >= 2 for train, _ in split):
+                return split
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         return folds.split(rows, y_idx)
 
     def _fit_text_model(
         self, docs: Sequence[Any], y_idx: np.ndarray, rows: np.ndarray
     ) -> tuple[TfidfVocabulary, Any]:
-        """The TF-IDF vocabulary and logistic regression fitted on ``rows`` of ``docs``."""
+        """The TF-IDF vocabulary and logistic regression fitted on ``rows`` of ``docs``; the
+        regression is ``None`` when there is nothing to learn (no feature in ``min_df`` of those
+        lines, or a single code among them)."""
         vocab = TfidfVocabulary.fit([docs[i] for i in rows], self.min_df)
+        if not vocab.terms or len(np.unique(y_idx[rows])) < 2:
+            return vocab, None
         lr = self._new_lr().fit(_tfidf_matrix(vocab, docs, rows), y_idx[rows])
         return vocab, lr
 
@@ -402,6 +433,8 @@ class TasClassifier:
         coverage = np.zeros(len(docs))
         for train_rows, test_rows in split:
             vocab, lr = self._fit_text_model(docs, y_idx, train_rows)
+            if lr is None:  # a tiny fold with nothing to learn: its text model says nothing
+                continue
             held_out = vocab.transform([docs[i] for i in test_rows])
             scores = lr.decision_function(_tfidf_matrix(vocab, docs, test_rows))
             if scores.ndim == 1:  # two codes in this fold's training lines
