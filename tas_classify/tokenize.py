@@ -36,7 +36,7 @@ def _dictionary_entries(text: str) -> Iterable[tuple[str, int | None, str | None
         if not parts or raw.lstrip().startswith("#"):
             continue
         word, rest = parts[0], parts[1:]
-        freq = int(rest[0]) if rest and rest[0].isdigit() else None
+        freq = int(rest[0]) if rest and rest[0].isdecimal() else None
         tags = rest[1:] if freq is not None else rest
         yield word, freq, (tags[0] if tags else None)
 

@@ -29,3 +29,12 @@ def test_global_jieba_untouched():
         assert "标注数据宝" not in WordTokenizer().words("标注数据宝")
     finally:
         jieba.del_word("标注数据宝")
+
+
+def test_a_superscript_is_not_read_as_a_word_frequency(tmp_path):
+    # "²".isdigit() is True but int("²") fails: such a column is a tag, not a frequency
+    from tas_classify.tokenize import WordTokenizer
+
+    words = tmp_path / "words.txt"
+    words.write_text("云原生改造 ² n\n", encoding="utf-8")
+    assert "云原生改造" in WordTokenizer(user_dicts=[words]).words("做云原生改造")
