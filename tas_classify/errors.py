@@ -14,6 +14,7 @@ __all__ = [
     "ColumnError",
     "CorpusError",
     "InvalidParameterError",
+    "MissingDependencyError",
     "ModelFileError",
     "NotFittedError",
     "RulesFileError",
@@ -56,6 +57,10 @@ class InvalidParameterError(TasClassifyError, TypeError):
 
 class TrainingDataError(TasClassifyError):
     """Lines and labels ``fit`` cannot learn from (unknown codes, mismatched lengths, too few)."""
+
+
+class MissingDependencyError(TasClassifyError, ImportError):
+    """An optional extra (``[train]``, ``[pandas]``) is needed and not installed."""
 
 
 # ---------------------------------------------------------------- ledger

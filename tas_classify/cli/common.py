@@ -30,8 +30,27 @@ def load_model(model: str | None) -> Any:
     return load(model) if model else default_model()
 
 
-def read_labeled(paths: Iterable[str]) -> Any:
+def read_labeled(
+    paths: Iterable[str], text_column: str | None = None, label_column: str | None = None
+) -> Any:
     """Labeled lines from files or folders."""
     from tas_classify.ledger.labeled import read_labeled as read
 
-    return read(paths)
+    return read(paths, text_column=text_column, label_column=label_column)
+
+
+def labeled_columns(command: Any) -> Any:
+    """``--column`` and ``--label-column`` for a verb that reads labeled files."""
+    command = click.option(
+        "--label-column",
+        default=None,
+        metavar="NAME",
+        help="Column holding the code (default: label, tas_code or gold).",
+    )(command)
+    return click.option(
+        "--column",
+        "text_column",
+        default=None,
+        metavar="NAME",
+        help="Column holding the text (default: text, or a usual ledger header such as 合同名称).",
+    )(command)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from tas_classify import taxonomy
-from tas_classify.cli.common import MODEL_OPTION, load_model, read_labeled
+from tas_classify.cli.common import MODEL_OPTION, labeled_columns, load_model, read_labeled
 from tas_classify.ledger.labeled import calibration_groups
 from tas_classify.report.evaluation import ModelEvaluation, evaluate_model
 
@@ -76,8 +76,16 @@ def _print_evaluation(evaluation: ModelEvaluation, errors: int = 0) -> None:
     type=int,
     help="Wrong lines to list (-1: all, 0: none).",
 )
+@labeled_columns
 @click.option("--json", "as_json", is_flag=True, help="The figures and errors as one JSON object.")
-def evaluate_cmd(labeled: tuple[str, ...], model: str | None, errors: int, as_json: bool) -> None:
+def evaluate_cmd(
+    labeled: tuple[str, ...],
+    model: str | None,
+    errors: int,
+    text_column: str | None,
+    label_column: str | None,
+    as_json: bool,
+) -> None:
     """Score a model on LABELED files or folders: CSV / TSV / XLSX with columns
     text,label[,accept][,register], or JSON lines with text, label (or gold), accept (a list)
     and register (or kind). Figures overall and by register, then the lines it got wrong.
@@ -86,7 +94,8 @@ def evaluate_cmd(labeled: tuple[str, ...], model: str | None, errors: int, as_js
     Example (the real-world set, never trained on):
       tas-classify evaluate ../shared/realworld/realworld.jsonl
     """
-    evaluation = evaluate_model(load_model(model), read_labeled(labeled))
+    data = read_labeled(labeled, text_column, label_column)
+    evaluation = evaluate_model(load_model(model), data)
     if as_json:
         click.echo(json.dumps(evaluation.to_dict(), ensure_ascii=False))
     else:
@@ -135,6 +144,7 @@ def evaluate_cmd(labeled: tuple[str, ...], model: str | None, errors: int, as_js
     help="Labeled lines to evaluate on and record in the model card, each set on its own "
     "(repeatable; never trained on).",
 )
+@labeled_columns
 def train_cmd(
     corpus: tuple[str, ...],
     with_default_corpus: bool,
@@ -144,16 +154,22 @@ def train_cmd(
     rules: str | None,
     user_dict: tuple[str, ...],
     eval_paths: tuple[str, ...],
+    text_column: str | None,
+    label_column: str | None,
 ) -> None:
     """Train a model on CORPUS files or folders and write it to -o.
 
     CORPUS is CSV / TSV (any encoding), .xlsx or .jsonl with a text column (text, or a usual
     ledger header such as 合同名称) and a label column (label, or tas_code — so a reviewed
     `tas-classify batch` output can be used as it is). Unknown labels are listed and refused.
+    --column / --label-column name the columns of the CORPUS files given here.
+
+    In a file with a tas_reviewed column (a batch output), only rows a reviewer marked (x, ✓,
+    是 …) are remembered as known lines; every labelled row is learned from.
 
     \b
     Example (the corrections loop):
-      tas-classify batch 台账.xlsx -o 台账_分类.xlsx      # then correct tas_code by hand
+      tas-classify batch 台账.xlsx -o 台账_分类.xlsx  # correct tas_code, mark tas_reviewed
       tas-classify train 台账_分类.xlsx --with-default-corpus -o models/ours
     """
     from tas_classify._resources import data_path
@@ -161,12 +177,21 @@ def train_cmd(
 
     if not corpus and not with_default_corpus:
         raise click.UsageError("give CORPUS files or folders, or --with-default-corpus")
-    paths = (*corpus, str(data_path("corpus"))) if with_default_corpus else corpus
-    data = read_labeled(paths)
+    parts = [read_labeled(corpus, text_column, label_column)] if corpus else []
+    if with_default_corpus:
+        parts.append(read_labeled([str(data_path("corpus"))]))
+    data = sum(parts[1:], parts[0])
     clf = TasClassifier(cv=cv, random_state=seed, rules=rules, user_dict=user_dict)
     skipped = f"; {data.skipped} rows with blank text or label skipped" if data.skipped else ""
     click.echo(f"training on {len(data.texts)} lines ({cv}-fold calibration){skipped} …", err=True)
-    clf.fit(data.texts, data.labels, groups=calibration_groups(data))
+    reviewed = data.reviewed_of()
+    if not all(reviewed):
+        click.echo(
+            f"{reviewed.count(False)} rows not marked in tas_reviewed: learned from, "
+            "not remembered as known lines",
+            err=True,
+        )
+    clf.fit(data.texts, data.labels, groups=calibration_groups(data), remember=reviewed)
     registers = data.register_of()
     metrics: dict[str, Any] = {
         "training_lines": len(data.texts),
@@ -203,8 +228,15 @@ def _model_arg(value: str) -> Any:
     required=True,
     help="Model folder, or 'default' for the shipped model; give exactly two (A, then B).",
 )
+@labeled_columns
 @click.option("--json", "as_json", is_flag=True, help="Figures, deltas and changed lines as JSON.")
-def compare_cmd(labeled: tuple[str, ...], models: tuple[str, ...], as_json: bool) -> None:
+def compare_cmd(
+    labeled: tuple[str, ...],
+    models: tuple[str, ...],
+    text_column: str | None,
+    label_column: str | None,
+    as_json: bool,
+) -> None:
     """Compare model A with model B on LABELED lines: each figure, B − A, and every line whose
     prediction changed (with which of the two is right).
 
@@ -216,7 +248,7 @@ def compare_cmd(labeled: tuple[str, ...], models: tuple[str, ...], as_json: bool
 
     if len(models) != 2:
         raise click.UsageError("give --model twice: the old model (A), then the new one (B)")
-    data = read_labeled(labeled)
+    data = read_labeled(labeled, text_column, label_column)
     comparison = compare_models(_model_arg(models[0]), _model_arg(models[1]), data)
     if as_json:
         click.echo(json.dumps(comparison.to_dict(models[0], models[1]), ensure_ascii=False))

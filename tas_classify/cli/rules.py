@@ -6,7 +6,7 @@ import json
 
 import click
 
-from tas_classify.cli.common import read_labeled
+from tas_classify.cli.common import labeled_columns, read_labeled
 
 
 @click.group("rules")
@@ -29,8 +29,14 @@ def _percent(value: float | None) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 @click.option("--examples", default=3, show_default=True, help="Wrong lines shown per rule.")
+@labeled_columns
 def report_cmd(
-    labeled: tuple[str, ...], rules_file: str | None, as_json: bool, examples: int
+    labeled: tuple[str, ...],
+    rules_file: str | None,
+    as_json: bool,
+    examples: int,
+    text_column: str | None,
+    label_column: str | None,
 ) -> None:
     """Each rule's coverage, precision, overlaps and conflicts on LABELED lines.
 
@@ -48,7 +54,8 @@ def report_cmd(
     from tas_classify.rules import load_rules
 
     rules = load_rules(Path(rules_file) if rules_file else data_path("rules.toml"))
-    report = rule_report(rules, read_labeled(labeled), examples=examples)
+    data = read_labeled(labeled, text_column, label_column)
+    report = rule_report(rules, data, examples=examples)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return

@@ -18,6 +18,7 @@ class Conventions:
     total_rows: frozenset[str]
     offshore_yes: frozenset[str]
     offshore_no: frozenset[str]
+    reviewed_yes: frozenset[str]
 
 
 def _key(value: str) -> str:
@@ -34,7 +35,13 @@ def conventions() -> Conventions:
         total_rows=frozenset(_key(v) for v in raw["total_rows"]),
         offshore_yes=frozenset(_key(v) for v in raw["offshore"]["yes"]),
         offshore_no=frozenset(_key(v) for v in raw["offshore"]["no"]),
+        reviewed_yes=frozenset(_key(v) for v in raw.get("reviewed", [])),
     )
+
+
+def is_reviewed(value: str) -> bool:
+    """Whether a ``tas_reviewed`` cell says a person checked the row (``data/columns.toml``)."""
+    return _key(value) in conventions().reviewed_yes
 
 
 def _listing(columns: Sequence[str]) -> str:

@@ -14,7 +14,11 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "tas_needs_review",
     "tas_alternatives",
     "tas_evidence",
+    "tas_reviewed",
 )
+"""The columns appended to every row. ``tas_reviewed`` is left blank for a reviewer to mark (``x``,
+``✓``, ``是`` … — ``data/columns.toml``) when they have checked the row's ``tas_code``; ``train``
+memorises only marked rows."""
 
 
 def result_cells(result: Result) -> tuple[Any, ...]:
@@ -30,6 +34,7 @@ def result_cells(result: Result) -> tuple[Any, ...]:
         result.needs_review,
         alternatives,
         evidence,
+        "",
     )
 
 
@@ -41,8 +46,9 @@ def results_cells(results: list[Result]) -> list[tuple[Any, ...]]:
 def with_note(cells: tuple[Any, ...], note: str) -> tuple[Any, ...]:
     """Cells of a row with a problem of its own (e.g. undecodable bytes): the note goes into the
     evidence and the row needs review."""
-    code, name, confidence, _, alternatives, evidence = cells
-    return (code, name, confidence, True, alternatives, "; ".join(e for e in (evidence, note) if e))
+    code, name, confidence, _, alternatives, evidence, reviewed = cells
+    evidence = "; ".join(e for e in (evidence, note) if e)
+    return (code, name, confidence, True, alternatives, evidence, reviewed)
 
 
 def clashing_columns(columns: Sequence[str]) -> list[str]:

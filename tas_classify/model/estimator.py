@@ -19,7 +19,11 @@ import numpy as np
 from tas_classify import taxonomy
 from tas_classify._resources import data_path
 from tas_classify.calibration import combine, fit_combiner
-from tas_classify.errors import InvalidParameterError, TrainingDataError
+from tas_classify.errors import (
+    InvalidParameterError,
+    MissingDependencyError,
+    TrainingDataError,
+)
 from tas_classify.errors import NotFittedError as NotFittedError
 from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
 from tas_classify.model.persistence import ModelFileError, read_model, save
@@ -48,11 +52,14 @@ def check_texts(texts: Iterable[Any]) -> list[str]:
     return out
 
 
-def _remembered(normalised: Sequence[NormalisedText], labels: Sequence[str]) -> dict[str, str]:
-    """Normalised training text → its label, for texts that were never given two labels."""
+def _remembered(
+    normalised: Sequence[NormalisedText], labels: Sequence[str], keep: Sequence[bool]
+) -> dict[str, str]:
+    """Normalised training text → its label, for the kept lines whose text was never given two
+    labels (among kept lines)."""
     seen: dict[str, set[str]] = {}
-    for norm, label in zip(normalised, labels):
-        if norm.text:
+    for norm, label, kept in zip(normalised, labels, keep):
+        if kept and norm.text:
             seen.setdefault(norm.text, set()).add(label)
     return {text: next(iter(codes)) for text, codes in sorted(seen.items()) if len(codes) == 1}
 
@@ -104,6 +111,26 @@ def _training_data(
     if group_of is not None and len(group_of) != len(texts):
         raise TrainingDataError(f"X has {len(texts)} lines but groups has {len(group_of)} entries")
     return texts, labels, group_of
+
+
+def _remember_mask(remember: Iterable[bool] | None, n: int) -> list[bool]:
+    if remember is None:
+        return [True] * n
+    keep = [bool(r) for r in remember]
+    if len(keep) != n:
+        raise TrainingDataError(f"X has {n} lines but remember has {len(keep)} entries")
+    return keep
+
+
+def _require_training_extra() -> None:
+    """Training needs scikit-learn, an optional extra: say how to get it, not a traceback."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "training needs scikit-learn, which is not installed: "
+            "pip install 'tas_classify[train]' (or, from a clone, pip install -e '.[train]')"
+        ) from exc
 
 
 def _tfidf_matrix(vocab: TfidfVocabulary, docs: Sequence[Any], rows: np.ndarray) -> Any:
@@ -340,7 +367,12 @@ class TasClassifier:
             raise bad("user_dict", "a sequence of paths")
 
     def fit(
-        self, X: Iterable[str], y: Iterable[str], *, groups: Iterable[str] | None = None
+        self,
+        X: Iterable[str],
+        y: Iterable[str],
+        *,
+        groups: Iterable[str] | None = None,
+        remember: Iterable[bool] | None = None,
     ) -> TasClassifier:
         """Learn from lines ``X`` and their codes ``y`` (codes of SPEC §1).
 
@@ -349,8 +381,13 @@ class TasClassifier:
         more, the out-of-fold predictions that calibrate the ensemble come from folds that hold
         out whole sources, so the confidence is that of text written by someone else; without,
         from stratified random folds.
+
+        ``remember`` (optional) says which lines a person checked: with ``memory=True`` only those
+        are remembered (answered with their label, flag ``known_line``); every line is learned
+        from either way. Default: all.
         """
         self.validate_params()
+        _require_training_extra()
         texts, labels, group_of = _training_data(X, y, groups)
         self.classes_ = np.array([c for c in taxonomy.codes() if c in set(labels)])
         if len(self.classes_) < 2:
@@ -383,7 +420,8 @@ class TasClassifier:
             raise TrainingDataError(
                 f"no features to learn from: no feature occurs in min_df={self.min_df} lines"
             )
-        self.memory_ = _remembered(normalised, labels) if self.memory else {}
+        keep = _remember_mask(remember, len(texts))
+        self.memory_ = _remembered(normalised, labels, keep) if self.memory else {}
         self.vocabulary_ = vocab
         coef, intercept = lr.coef_, lr.intercept_
         if coef.shape[0] == 1:  # two codes: scikit-learn keeps one row; softmax needs one each

@@ -75,8 +75,10 @@ def test_corrections_loop_batch_edit_train_compare(tmp_path):
     corrected = {"技术服务费（年度）": "ITO-05", "平台服务费": "ITO-06", "外包服务费": "NONE"}
     before = {r[0]: r[code] for r in body}
     assert any(before[t] != c for t, c in corrected.items()), "the test needs real corrections"
+    reviewed = header.index("tas_reviewed")
     for r in body:
         r[code] = corrected.get(r[0], r[code])
+        r[reviewed] = "✓" if r[0] in corrected else ""  # the reviewer marks what they checked
     with open(tmp_path / "reviewed.csv", "w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh).writerows([header, *body])
 
@@ -85,6 +87,8 @@ def test_corrections_loop_batch_edit_train_compare(tmp_path):
     assert res.exit_code == 0, res.output
     res = run("classify", "--json", "--model", tmp_path / "ours", *corrected)
     assert [json.loads(x)["code"] for x in res.stdout.splitlines()] == list(corrected.values())
+    res = run("classify", "--json", "--model", tmp_path / "ours", "为某银行提供核心系统定制开发")
+    assert "known_line" not in json.loads(res.stdout)["flags"]  # not marked: learned, not known
 
     res = run("compare", tmp_path / "reviewed.csv", "--model", "default",
               "--model", tmp_path / "ours", "--json")  # fmt: skip
@@ -135,3 +139,66 @@ def test_rules_report_counts_by_hand(tmp_path):
     assert report["never_fired"] == ["never"]
     text = run("rules", "report", labeled, "--rules", rules).stdout
     assert "never fired: never" in text and "dev × sale" in text
+
+
+def test_only_rows_a_reviewer_marked_are_remembered(tmp_path, small_corpus):
+    path = tmp_path / "out.csv"
+    path.write_text(
+        "合同名称,tas_code,tas_reviewed\n"
+        "平台服务费（年度）,ITO-06,✓\n"
+        "外包服务费,BPO-02,\n"
+        "技术服务费,ITO-05,已复核\n",
+        encoding="utf-8",
+    )
+    data = read_labeled([path])
+    assert data.reviewed_of() == (True, False, True)
+    plain = tmp_path / "corpus.csv"
+    plain.write_text("text,label\n数据清洗服务,TRD-02\n", encoding="utf-8")
+    assert read_labeled([plain]).reviewed_of() == (True,)  # a hand-labelled corpus: all checked
+    texts, labels = small_corpus
+    clf = TasClassifier(cv=2, char_ngrams=(1, 2)).fit(
+        texts + list(data.texts),
+        labels + list(data.labels),
+        remember=[True] * len(texts) + list(data.reviewed_of()),
+    )
+    marked, unmarked, other = clf.classify(["平台服务费(年度)", "外包服务费", "技术服务费"])
+    assert (marked.code, marked.flags) == ("ITO-06", ("known_line",))
+    assert (other.code, other.flags) == ("ITO-05", ("known_line",))
+    assert "known_line" not in unmarked.flags
+
+
+def test_column_options_on_every_verb_that_reads_labeled_lines(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "摘要,复核编码,备注\n"
+        "为某银行提供核心系统定制开发,ITO-01,x\n"
+        "服务器销售,NONE,x\n"
+        "IDC机柜托管费,ITO-06,x\n",
+        encoding="utf-8",
+    )
+    cols = ("--column", "摘要", "--label-column", "复核编码")
+    res = run("evaluate", path, *cols, "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["n"] == 3
+    res = run("compare", path, "--model", "default", "--model", "default", *cols, "--json")
+    assert res.exit_code == 0, res.output
+    res = run("rules", "report", path, *cols, "--json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["lines"] == 3
+    res = run("evaluate", path, "--label-column", "没有这列")
+    assert res.exit_code == 1 and "no column '没有这列' (--label-column)" in res.output
+    res = run("evaluate", path)
+    assert res.exit_code == 1 and "--label-column" in res.output
+
+
+def test_training_without_the_train_extra_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    from tas_classify.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # as if scikit-learn were not installed
+    with pytest.raises(MissingDependencyError, match=r"tas_classify\[train\]"):
+        TasClassifier().fit(["软件开发", "服务器销售"], ["ITO-01", "NONE"])
+    path = tmp_path / "l.csv"
+    path.write_text("text,label\n软件开发,ITO-01\n服务器销售,NONE\n", encoding="utf-8")
+    res = run("train", path, "-o", tmp_path / "m")
+    assert res.exit_code == 1 and "pip install 'tas_classify[train]'" in res.output

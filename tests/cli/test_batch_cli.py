@@ -136,7 +136,9 @@ def test_undecodable_bytes_flag_the_row_and_keep_it(tmp_path):
     assert res.exit_code == 0, res.output
     rows = read_csv_output(tmp_path / "out.csv")
     assert len(rows) == 4
-    assert rows[2][-3] == "true" and "not valid utf-8" in rows[2][-1]
+    row = dict(zip(rows[0], rows[2]))
+    assert row["tas_needs_review"] == "true" and "not valid utf-8" in row["tas_evidence"]
+    assert row["tas_reviewed"] == ""  # left for the reviewer to mark
     assert "1 row(s) had bytes not valid utf-8 (rows 3" in res.stderr
 
 
