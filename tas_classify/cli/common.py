@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,32 @@ MODEL_OPTION = click.option(
     default=None,
     help="Model folder (default: the shipped model).",
 )
+
+
+ESCAPE_FORMULAS_OPTION = click.option(
+    "--no-escape-formulas",
+    "escape_formulas",
+    flag_value=False,
+    default=True,
+    help="Write text starting with = + - @ as it is, not escaped: only for trusted data "
+    "(by default it is written as text in .xlsx and prefixed with ' in CSV / TSV, so that a "
+    "spreadsheet cannot run it as a formula).",
+)
+
+
+class Share(click.FloatRange):
+    """A share between 0 and 1; NaN and infinities are refused."""
+
+    name = "share"
+
+    def __init__(self) -> None:
+        super().__init__(0, 1)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number between 0 and 1", param, ctx)
+        return number
 
 
 class DataError(click.ClickException):

@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 
-from tas_classify.cli.common import FORMAT, MODEL_OPTION, TRACK, DataError
+from tas_classify.cli.common import (
+    ESCAPE_FORMULAS_OPTION,
+    FORMAT,
+    MODEL_OPTION,
+    TRACK,
+    DataError,
+    Share,
+)
 
 READ_OPTIONS = [
     click.option("--column", default=None, help="Column with the text (default: a usual header)."),
@@ -39,6 +46,16 @@ def read_options(func: Any) -> Any:
 def note(message: str, quiet: bool) -> None:
     if not quiet:
         click.echo(message, err=True)
+
+
+def table_warnings(table: Any, flagged: list[tuple[int, str]]) -> None:
+    """The file's own problems (rows skipped) and the rows flagged for a problem of their own."""
+    for message in table.notes:
+        note(f"warning: {table.source}: {message}", False)
+    for number, problem in flagged[:10]:
+        note(f"warning: {table.source}, row {number}: {problem}; flagged for review", False)
+    if len(flagged) > 10:
+        note("warning: … and more rows flagged (see tas_evidence)", False)
 
 
 @contextmanager
@@ -109,12 +126,14 @@ def text_column(table: Any, column: str | None, quiet: bool) -> int:
     type=click.IntRange(1, 64),
     help="Worker processes.",
 )
+@ESCAPE_FORMULAS_OPTION
 @read_options
 def batch_cmd(
     input_path: str,
     output: str,
     to_fmt: str | None,
     jobs: int,
+    escape_formulas: bool,
     column: str | None,
     encoding: str | None,
     sheet: str | None,
@@ -134,7 +153,7 @@ def batch_cmd(
     from tas_classify.ledger.batch import run_batch
     from tas_classify.ledger.read import TableError, format_of
     from tas_classify.ledger.result_columns import RESULT_COLUMNS, results_cells
-    from tas_classify.ledger.write import open_writer
+    from tas_classify.ledger.write import check_output, open_writer
     from tas_classify.parallel import ChunkClassifier
 
     try:
@@ -145,11 +164,17 @@ def batch_cmd(
             raise click.UsageError("an .xlsx workbook cannot go to stdout; use -o FILE.xlsx")
     except TableError as exc:
         raise click.UsageError(str(exc)) from exc
+    if output != "-":
+        check_output(output, not_same_as=[input_path])
     with terminated_cleanly(), opened(input_path, from_fmt, encoding, sheet) as table:
         index = text_column(table, column, quiet)
         classifier = ChunkClassifier(model, track, jobs, convert=results_cells)
-        with open_writer(output, out_fmt, [*table.columns, *RESULT_COLUMNS]) as writer:
+        columns = [*table.columns, *RESULT_COLUMNS]
+        with open_writer(
+            output, out_fmt, columns, escape_formulas=escape_formulas, not_same_as=[input_path]
+        ) as writer:
             summary = run_batch(table, index, classifier, writer, quiet=quiet)
+    table_warnings(table, summary.flagged_rows)
     if summary.undecodable_rows:
         rows = ", ".join(map(str, summary.undecodable_rows[:10]))
         note(
@@ -191,14 +216,14 @@ def _total_income_option(value: str | None) -> Any:
     "--min-in-scope",
     default=0.50,
     show_default=True,
-    type=click.FloatRange(0, 1),
+    type=Share(),
     help="In-scope income share needed.",
 )
 @click.option(
     "--min-offshore",
     default=0.35,
     show_default=True,
-    type=click.FloatRange(0, 1),
+    type=Share(),
     help="Offshore in-scope income share needed.",
 )
 @click.option(
@@ -209,6 +234,7 @@ def _total_income_option(value: str | None) -> Any:
     help="Write the report to .xlsx (summary + lines) or .html.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The summary as one JSON object.")
+@ESCAPE_FORMULAS_OPTION
 @read_options
 def report_cmd(
     ledger: str,
@@ -219,6 +245,7 @@ def report_cmd(
     min_offshore: float,
     output: str | None,
     as_json: bool,
+    escape_formulas: bool,
     column: str | None,
     encoding: str | None,
     sheet: str | None,
@@ -240,6 +267,7 @@ def report_cmd(
     """
     from decimal import Decimal
 
+    from tas_classify.ledger.write import check_output
     from tas_classify.report.income import Thresholds, report_ledger
     from tas_classify.report.render import render_text, write_html, write_xlsx
 
@@ -247,6 +275,8 @@ def report_cmd(
     suffix = output.rsplit(".", 1)[-1].lower() if output else None
     if suffix not in (None, "xlsx", "html", "htm"):
         raise click.UsageError("-o must end in .xlsx or .html")
+    if output:
+        check_output(output, not_same_as=[ledger])
     with opened(ledger, from_fmt, encoding, sheet) as table:
         report = report_ledger(
             table,
@@ -259,11 +289,15 @@ def report_cmd(
             track=track,
             quiet=quiet,
         )
+    table_warnings(table, [(x.row, x.note) for x in report.lines if x.note])
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     elif output is None:
         click.echo(render_text(report), nl=False)
     if output:
         with terminated_cleanly():
-            (write_xlsx if suffix == "xlsx" else write_html)(report, output)
+            if suffix == "xlsx":
+                write_xlsx(report, output, escape_formulas=escape_formulas)
+            else:
+                write_html(report, output)
         note(f"report written to {output}", quiet)

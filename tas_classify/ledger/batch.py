@@ -18,6 +18,7 @@ from tas_classify.parallel import ChunkClassifier
 
 CHUNK_ROWS = 2000
 UNDECODABLE = "\ufffd"
+UNDECODABLE_NOTE = "row has bytes that are not valid"
 
 
 @dataclass
@@ -50,6 +51,8 @@ class BatchSummary:
     needs_review: int = 0
     codes: Counter[str] = field(default_factory=Counter)
     undecodable_rows: list[int] = field(default_factory=list)
+    flagged_rows: list[tuple[int, str]] = field(default_factory=list)
+    """Rows with a problem of their own (the first 100), with the problem."""
 
 
 def _progress(total: int | None, quiet: bool) -> Any:
@@ -75,7 +78,7 @@ def classify_rows(
     """Every row of ``table`` with its appended cells, in order; a progress bar on a terminal's
     stderr. ``classifier`` must convert results with
     :func:`~tas_classify.ledger.result_columns.results_cells`."""
-    note = f"row has bytes that are not valid {table.encoding}; check the encoding"
+    undecodable = f"{UNDECODABLE_NOTE} {table.encoding}; check the encoding"
 
     def chunks() -> Iterator[list[tuple[int, list[Any]]]]:
         while chunk := list(islice(table.rows, chunk_rows)):
@@ -88,14 +91,20 @@ def classify_rows(
             pending.append(chunk)
             yield [cell_text(cells[text_index]) for _, cells in chunk]
 
+    def problem(number: int, cells: list[Any]) -> str:
+        notes = [table.row_notes.pop(number, "")]
+        if table.encoding is not None and any(
+            isinstance(c, str) and UNDECODABLE in c for c in cells
+        ):
+            notes.append(undecodable)
+        return "; ".join(n for n in notes if n)
+
     with _progress(table.size_hint, quiet) as bar:
         for appended in classifier.map(texts()):
             chunk = pending.pop(0)
             for (number, cells), row_cells in zip(chunk, appended):
-                bad = table.encoding is not None and any(
-                    isinstance(c, str) and UNDECODABLE in c for c in cells
-                )
-                if bad:
+                note = problem(number, cells)
+                if note:
                     yield ClassifiedRow(number, cells, with_note(row_cells, note), note)
                 else:
                     yield ClassifiedRow(number, cells, row_cells)
@@ -118,6 +127,8 @@ def run_batch(
         summary.rows += 1
         summary.needs_review += row.needs_review
         summary.codes[row.code] += 1
-        if row.note:
+        if UNDECODABLE_NOTE in row.note:
             summary.undecodable_rows.append(row.number)
+        elif row.note and len(summary.flagged_rows) < 100:
+            summary.flagged_rows.append((row.number, row.note))
     return summary

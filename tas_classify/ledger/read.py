@@ -12,12 +12,14 @@ import codecs
 import csv
 import io
 import json
+import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,6 +42,11 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]
     encoding: str | None = None
     size_hint: int | None = None
+    row_notes: dict[int, str] = field(default_factory=dict)
+    """A problem found in a row, by row number, set once the row has been read (a formula with
+    no saved value …); the row must be flagged for review."""
+    notes: list[str] = field(default_factory=list)
+    """Problems with the file as a whole, known once the rows have been read (rows skipped)."""
 
 
 def format_of(path: str, given: str | None) -> str:
@@ -84,41 +91,93 @@ def _count_newlines(stream: IO[bytes]) -> int:
     return count
 
 
+def _kind(path: str) -> str:
+    """What ``path`` is: "file", "pipe" (a FIFO, ``<(…)``) or a word for what cannot be read."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "file"  # open() gives the clear error
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return "pipe"
+    return "a folder" if stat.S_ISDIR(mode) else "a device"
+
+
 @contextmanager
-def _binary(path: str) -> Iterator[IO[bytes]]:
-    """The file opened for binary reading; standard input is spooled first so it can be re-read."""
-    if path != "-":
-        try:
-            fh = open(path, "rb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise TableError(f"{path}: {exc.strerror}") from exc
-        with fh:
-            yield fh
-        return
+def _spooled(stream: IO[bytes]) -> Iterator[IO[bytes]]:
     with tempfile.SpooledTemporaryFile(max_size=16 << 20) as spool:
-        shutil.copyfileobj(sys.stdin.buffer, spool)
+        shutil.copyfileobj(stream, spool)
         spool.seek(0)
         yield spool  # type: ignore[misc,unused-ignore]
 
 
+@contextmanager
+def _binary(path: str) -> Iterator[IO[bytes]]:
+    """The file opened for binary reading; standard input and pipes are spooled first so that
+    they can be read twice. A folder or a device is refused."""
+    if path == "-":
+        with _spooled(sys.stdin.buffer) as spool:
+            yield spool
+        return
+    kind = _kind(path)
+    if kind not in ("file", "pipe"):
+        raise TableError(f"{path}: is {kind}, not a file")
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise TableError(f"{path}: {exc.strerror}") from exc
+    with fh:
+        if kind == "pipe":
+            with _spooled(fh) as spool:
+                yield spool
+        else:
+            yield fh
+
+
+def _byte_order(encoding: str, sample: bytes) -> str:
+    """``utf-16`` / ``utf-32`` given for a file without a byte-order mark: the byte order read
+    from where the zero bytes of ASCII and common CJK characters fall (Python's decoder would
+    stop at the first line)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+    width = {"utf-16": 2, "utf-32": 4}.get(name)
+    if width is None or sample.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+    ):
+        return encoding
+    first = sample[0 : len(sample) - len(sample) % width : width].count(0)
+    last = sample[width - 1 :: width].count(0)
+    return f"{name}-be" if first > last else f"{name}-le"
+
+
 def _text_stream(fh: IO[bytes], source: str, encoding: str | None) -> tuple[io.TextIOWrapper, str]:
-    chosen = encoding or detect_encoding(fh.read(_SAMPLE))
+    sample = fh.read(_SAMPLE)
+    chosen = _byte_order(encoding, sample) if encoding else detect_encoding(sample)
     fh.seek(0)
     try:
-        codecs.lookup(chosen)
-    except LookupError as exc:
-        raise TableError(f"{source}: unknown encoding '{chosen}'") from exc
-    # Undecodable bytes become U+FFFD and the row is flagged by the caller, not dropped.
-    return io.TextIOWrapper(fh, encoding=chosen, errors="replace", newline=""), chosen
+        # Undecodable bytes become U+FFFD and the row is flagged by the caller, not dropped.
+        stream = io.TextIOWrapper(fh, encoding=chosen, errors="replace", newline="")
+    except LookupError as exc:  # unknown, or not a text encoding (rot13, base64 …)
+        raise TableError(f"{source}: '{chosen}' is not a text encoding ({exc})") from exc
+    return stream, chosen
 
 
-def _csv_rows(reader: Any, width: int, source: str) -> Iterator[tuple[int, list[Any]]]:
+def _csv_rows(
+    reader: Any, width: int, source: str, header: int = 0
+) -> Iterator[tuple[int, list[Any]]]:
     """Rows padded to the header's width; a row with extra non-empty cells is an error, since
-    which cell the stray delimiter split cannot be known."""
-    row = 1
+    which cell the stray delimiter split cannot be known. ``header=1``: the header row alone,
+    as it is."""
+    row = 1 - header
     try:
         for cells in reader:
             row += 1
+            if header:
+                yield row, cells
+                return
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 raise TableError(
                     f"{source}, row {row}: {len(cells)} cells but the header has {width} "
@@ -134,16 +193,34 @@ def _lines(stream: io.TextIOWrapper) -> Iterator[tuple[int, list[Any]]]:
         yield number, [line.rstrip("\r\n")]
 
 
-def _jsonl_rows(stream: io.TextIOWrapper, source: str) -> tuple[list[str], Iterator[Any]]:
+def _decoded(rows: Iterator[Any], source: str, encoding: str) -> Iterator[Any]:
+    """Rows, with a decoder that stops (an encoding that cannot be replaced) as a TableError."""
+    number = 0
+    try:
+        for number, cells in rows:
+            yield number, cells
+    except UnicodeError as exc:
+        raise TableError(
+            f"{source}, after row {number}: cannot be read as {encoding} ({exc}); "
+            "give the right --encoding"
+        ) from exc
+
+
+def _jsonl_rows(
+    stream: io.TextIOWrapper, source: str, encoding: str
+) -> tuple[list[str], Iterator[Any]]:
     """Columns are the keys of all objects in order of first appearance (one pass to find them)."""
     columns: dict[str, None] = {}
-    for number, line in enumerate(stream, start=1):
+    lines = _decoded(enumerate(stream, start=1), source, encoding)
+    for number, line in lines:
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise TableError(f"{source}, line {number}: not valid JSON ({exc.msg})") from exc
+        except RecursionError as exc:
+            raise TableError(f"{source}, line {number}: JSON nested too deeply") from exc
         if not isinstance(obj, dict):
             raise TableError(f"{source}, line {number}: expected a JSON object, got {obj!r:.40}")
         columns.update(dict.fromkeys(obj))
@@ -167,19 +244,6 @@ def _header(cells: list[Any]) -> list[str]:
     return names
 
 
-def _xlsx_rows(ws: Any, width: int) -> Iterator[tuple[int, list[Any]]]:
-    """Data rows; trailing blank rows (formatting left by Excel) are not rows."""
-    blank: list[tuple[int, list[Any]]] = []
-    for number, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-        cells = (list(values) + [None] * width)[:width]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
-            blank.append((number, cells))
-            continue
-        yield from blank
-        blank.clear()
-        yield number, cells
-
-
 @contextmanager
 def open_table(
     path: str,
@@ -199,50 +263,28 @@ def open_table(
         size_hint = _count_newlines(fh)
         stream, chosen = _text_stream(fh, source, encoding)
         if fmt == "txt":
-            yield Table(source, fmt, ["text"], _lines(stream), chosen, size_hint)
+            rows = _decoded(_lines(stream), source, chosen)
+            yield Table(source, fmt, ["text"], rows, chosen, size_hint)
         elif fmt == "jsonl":
-            names, rows = _jsonl_rows(stream, source)
-            yield Table(source, fmt, names, rows, chosen, size_hint)
+            names, rows = _jsonl_rows(stream, source, chosen)
+            yield Table(source, fmt, names, _decoded(rows, source, chosen), chosen, size_hint)
         else:
             # A cell may hold a whole contract; csv's default limit of 128 KiB is too small.
             csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
             reader = csv.reader(stream, delimiter="\t" if fmt == "tsv" else ",")
-            header = next(reader, None)
+            header = next(_decoded(_csv_rows(reader, 0, source, 1), source, chosen), None)
             if header is None:
                 raise TableError(f"{source}: the file is empty (no header row)")
-            columns = _header(header)
-            rows = _csv_rows(reader, len(columns), source)
+            columns = _header(header[1])
+            rows = _decoded(_csv_rows(reader, len(columns), source), source, chosen)
             yield Table(source, fmt, columns, rows, chosen, max(size_hint - 1, 0))
         stream.detach()
 
 
 @contextmanager
 def _xlsx_table(path: str, source: str, sheet: str | None) -> Iterator[Table]:
-    from openpyxl import load_workbook
+    from tas_classify.ledger.xlsx import open_sheet
 
-    with _binary(path) as fh:
-        try:
-            book = load_workbook(fh, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged or non-Excel file
-            raise TableError(f"{source}: not a readable .xlsx workbook ({exc})") from exc
-        try:
-            if sheet and sheet not in book.sheetnames:
-                raise TableError(f"{source}: no sheet '{sheet}'; the sheets are {book.sheetnames}")
-            ws = book[sheet] if sheet else book.worksheets[0]
-            first = next(_guarded(ws.iter_rows(max_row=1, values_only=True), source), None)
-            if first is None:
-                raise TableError(f"{source}: sheet '{ws.title}' is empty (no header row)")
-            columns = _header(list(first))
-            size = max((ws.max_row or 1) - 1, 0)
-            rows = _guarded(_xlsx_rows(ws, len(columns)), source)
-            yield Table(source, "xlsx", columns, rows, None, size)
-        finally:
-            book.close()
-
-
-def _guarded(rows: Iterator[Any], source: str) -> Iterator[Any]:
-    """Rows of a workbook, with openpyxl's errors on a damaged sheet turned into a TableError."""
-    try:
-        yield from rows
-    except Exception as exc:
-        raise TableError(f"{source}: the workbook is damaged ({exc})") from exc
+    with _binary(path) as fh, open_sheet(fh, source, sheet) as ws:
+        notes: dict[int, str] = ws.row_notes
+        yield Table(source, "xlsx", ws.columns, ws.rows, None, ws.size_hint, notes, ws.notes)

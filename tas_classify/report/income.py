@@ -35,12 +35,13 @@ class Thresholds:
     min_offshore: Decimal = Decimal("0.35")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerLine:
     """One ledger row as the report sees it.
 
     ``amount`` is None when the cell could not be read (``amount_problem`` says why);
-    ``offshore`` is None when there is no offshore column or its value was not recognised.
+    ``offshore`` is None when there is no offshore column or its value was not recognised;
+    ``note`` is a problem with the row itself (a formula with no saved value …).
     """
 
     row: int
@@ -54,6 +55,7 @@ class LedgerLine:
     raw_amount: Any = None
     raw_offshore: Any = None
     total_row: bool = False
+    note: str = ""
 
     @property
     def counted(self) -> bool:
@@ -336,6 +338,7 @@ def ledger_line(
         raw_amount=raw,
         raw_offshore=offshore_raw,
         total_row=is_total_row(text) or is_total_row(cell_text(row.cells[0])),
+        note=row.note,
     )
 
 

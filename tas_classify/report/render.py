@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tas_classify.ledger.write import REVIEW_FILL, atomic_file
+from tas_classify.ledger.write import XlsxCells, atomic_file, discard_workbook
 from tas_classify.report.income import IncomeReport, LedgerLine, Verdict
 
 TEST_NAMES = {
@@ -128,35 +128,33 @@ LINE_COLUMNS = ["row", "text", "amount", "offshore", "tas_code", "confidence", "
                 "left out because"]  # fmt: skip
 
 
-def write_xlsx(report: IncomeReport, path: str | Path) -> None:
-    """A workbook: a ``summary`` sheet and a ``lines`` sheet (needs-review lines highlighted)."""
+def write_xlsx(report: IncomeReport, path: str | Path, *, escape_formulas: bool = True) -> None:
+    """A workbook: a ``summary`` sheet and a ``lines`` sheet (needs-review lines highlighted),
+    streamed (openpyxl's write-only mode) so that memory does not grow with the lines. Text a
+    spreadsheet would run as a formula is written as text unless ``escape_formulas`` is False."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
 
-    book = Workbook()
-    summary = book.active
-    summary.title = "summary"
-    bold = Font(bold=True)
-    for line in render_text(report).splitlines():
-        summary.append([line])
-    summary.column_dimensions["A"].width = 110
-    for cell in summary["A"]:
-        if cell.value and not str(cell.value).startswith(" "):
-            cell.font = bold
-    lines = book.create_sheet("lines")
-    lines.append(LINE_COLUMNS)
-    for cell in lines[1]:
-        cell.font = bold
-    lines.freeze_panes = "A2"
-    fill = PatternFill("solid", start_color=REVIEW_FILL, end_color=REVIEW_FILL)
-    for x in report.lines:
-        lines.append(_line_values(x))
-        if x.needs_review or not x.counted:
-            for cell in lines[lines.max_row]:
-                cell.fill = fill
-    lines.column_dimensions["B"].width = 60
-    with atomic_file(Path(path), "wb") as (fh, _):
-        book.save(fh)
+    book = Workbook(write_only=True)
+    try:
+        summary = book.create_sheet("summary")
+        summary.column_dimensions["A"].width = 110
+        cells = XlsxCells(summary, escape_formulas)
+        for line in render_text(report).splitlines():
+            bold = cells.bold if line and not line.startswith(" ") else None
+            summary.append(cells.row([line], font=bold))
+        lines = book.create_sheet("lines")
+        lines.column_dimensions["B"].width = 60
+        lines.freeze_panes = "A2"
+        cells = XlsxCells(lines, escape_formulas)
+        lines.append(cells.row(LINE_COLUMNS, font=cells.bold))
+        for x in report.lines:
+            fill = cells.fill if x.needs_review or not x.counted else None
+            lines.append(cells.row(_line_values(x), fill=fill))
+        with atomic_file(Path(path), "wb") as (fh, _):
+            book.save(fh)
+    except BaseException:
+        discard_workbook(book)
+        raise
 
 
 _STYLE = """

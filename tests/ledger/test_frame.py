@@ -48,3 +48,27 @@ def test_missing_or_clashing_columns(frame):
 def test_empty_frame():
     out = classify_frame(pd.DataFrame({"text": pd.Series([], dtype=object)}), "text")
     assert list(out.columns) == ["text", *RESULT_COLUMNS] and len(out) == 0
+
+
+def test_model_given_as_a_folder_path(tmp_path, small_model):
+    small_model.save(tmp_path / "m")
+    df = pd.DataFrame({"合同名称": ["IDC机柜托管费"]})
+    for model in (str(tmp_path / "m"), tmp_path / "m"):
+        out = classify_frame(df, "合同名称", model=model)
+        assert out["tas_code"].tolist() == [small_model.classify(["IDC机柜托管费"])[0].code]
+
+
+def test_duplicate_text_columns_are_a_column_error():
+    from tas_classify.errors import ColumnError
+
+    df = pd.DataFrame([["软件开发", "云服务"]], columns=["合同名称", "合同名称"])
+    with pytest.raises(ColumnError, match="2 columns named '合同名称'"):
+        classify_frame(df, "合同名称")
+
+
+def test_bytes_cell_is_read_as_utf8_and_flagged():
+    df = pd.DataFrame({"合同名称": ["IDC机柜托管费".encode(), "IDC机柜托管费"]})
+    out = classify_frame(df, "合同名称")
+    assert out["tas_code"].tolist() == ["ITO-06", "ITO-06"]
+    assert out["tas_needs_review"].tolist() == [True, False]
+    assert "bytes, not text" in out["tas_evidence"][0]

@@ -1,0 +1,333 @@
+"""Reading an ``.xlsx`` sheet by the rows and cells that exist, not by what the file declares.
+
+A workbook is a zip of XML parts. Before openpyxl parses anything, the archive's entries are
+checked against size limits (the parts openpyxl reads whole — shared strings, styles — and the
+total), so a 2 MB file that unpacks to gigabytes is refused at once. The sheet is then streamed
+with openpyxl's worksheet parser, cell by cell:
+
+- the sheet's ``<dimension>`` is only a hint: a stale ``A1:XFD1048576`` does not make 16,384
+  columns or a million rows;
+- the columns are the header's, up to its last non-blank name; columns with no name are kept only
+  if some row has a value there (found by a first pass, made only when the sheet declares more
+  columns than the header names); at most :data:`MAX_COLUMNS`;
+- a blank row inside the data comes out as a row (so that output rows still line up with the
+  sheet), but a run of more than :data:`MAX_BLANK_RUN` blank or missing rows is skipped, with a
+  note; trailing blank rows are not rows;
+- a formula whose value was never saved (a file written by a program that does not calculate), or
+  a value beyond the last column, flags its row (:attr:`Sheet.row_notes`) instead of passing for a
+  blank.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any
+from xml.etree import ElementTree
+
+from tas_classify.errors import TableError
+
+__all__ = [
+    "MAX_BLANK_RUN",
+    "MAX_COLUMNS",
+    "MAX_LOADED_PART",
+    "MAX_UNCOMPRESSED",
+    "Sheet",
+    "check_archive",
+    "open_sheet",
+]
+
+MAX_COLUMNS = 1024
+"""Columns read from one sheet; a header reaching further is refused (a stray cell far right)."""
+MAX_BLANK_RUN = 1000
+"""Consecutive blank rows still written out inside the data; a longer run is skipped."""
+MAX_UNCOMPRESSED = 1 << 30
+"""Bytes the whole archive may unpack to (1 GiB: about a million rows of ten columns)."""
+MAX_LOADED_PART = 64 << 20
+"""Bytes of any part openpyxl holds in memory whole (shared strings, styles, workbook …); the
+sheets themselves are streamed. 64 MiB of shared strings is some 500,000 distinct lines."""
+MAX_PARTS = 10_000
+_WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_CONTENT_TYPES = "[Content_Types].xml"
+_NO_VALUE = object()  # a formula cell without a saved value
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MiB"
+
+
+def _streamed_parts(archive: zipfile.ZipFile, source: str) -> set[str]:
+    """The worksheet parts, which openpyxl streams (every other part it reads whole)."""
+    try:
+        info = archive.getinfo(_CONTENT_TYPES)
+    except KeyError:
+        return set()
+    if info.file_size > 1 << 20:
+        raise TableError(f"{source}: not a readable .xlsx workbook ({_CONTENT_TYPES} is too big)")
+    try:
+        root = ElementTree.fromstring(archive.read(info))
+    except (ElementTree.ParseError, zipfile.BadZipFile, OSError) as exc:
+        raise TableError(f"{source}: not a readable .xlsx workbook ({exc})") from exc
+    return {
+        str(o.get("PartName", "")).lstrip("/")
+        for o in root
+        if o.tag.endswith("Override") and o.get("ContentType") == _WORKSHEET_TYPE
+    }
+
+
+def check_archive(fh: IO[bytes], source: str) -> None:
+    """Refuse a workbook whose parts would unpack beyond the limits, before anything is parsed.
+
+    Python's ``zipfile`` never yields more than an entry's declared size (a lie fails its CRC),
+    so the declared sizes bound what openpyxl can be given."""
+    try:
+        archive = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise TableError(f"{source}: not a readable .xlsx workbook ({exc})") from exc
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_PARTS:
+            raise TableError(
+                f"{source}: not a readable .xlsx workbook ({len(infos):,} parts; "
+                f"at most {MAX_PARTS:,} are read)"
+            )
+        total = sum(i.file_size for i in infos)
+        if total > MAX_UNCOMPRESSED:
+            raise TableError(
+                f"{source}: the workbook unpacks to {_mib(total)}, more than the "
+                f"{_mib(MAX_UNCOMPRESSED)} read from one .xlsx; save the sheet as CSV instead"
+            )
+        streamed = _streamed_parts(archive, source)
+        for info in infos:
+            if info.filename not in streamed and info.file_size > MAX_LOADED_PART:
+                raise TableError(
+                    f"{source}: part '{info.filename}' of the workbook unpacks to "
+                    f"{_mib(info.file_size)}, more than the {_mib(MAX_LOADED_PART)} held in "
+                    "memory (shared strings, styles); save the sheet as CSV instead"
+                )
+    fh.seek(0)
+
+
+def _parser_class() -> Any:
+    """openpyxl's streaming worksheet parser (what its read-only sheets use), told to mark a
+    formula without a saved value and not to keep every row's height in memory."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = _NO_VALUE
+            return cell
+
+        def parse_row(self, row: Any) -> Any:
+            parsed = super().parse_row(row)
+            self.row_dimensions.clear()
+            return parsed
+
+    return Parser
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(column))
+
+
+@dataclass
+class Sheet:
+    """An open sheet: its columns and rows as :class:`~tas_classify.ledger.read.Table` wants
+    them; ``row_notes`` holds a problem found in a row (by row number) once the row has been
+    read; ``notes`` holds the file's own (rows skipped)."""
+
+    title: str
+    columns: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+    size_hint: int | None
+    row_notes: dict[int, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, book: Any, ws: Any, source: str) -> None:
+        self.book, self.ws, self.source = book, ws, source
+        self.parser = _parser_class()
+
+    def parse(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        with self.book._archive.open(self.ws._worksheet_path) as src:
+            parser = self.parser(
+                src,
+                self.ws._shared_strings,
+                data_only=True,
+                epoch=self.book.epoch,
+                date_formats=self.book._date_formats,
+                timedelta_formats=self.book._timedelta_formats,
+            )
+            try:
+                yield from parser.parse()
+            except TableError:
+                raise
+            except Exception as exc:  # openpyxl / expat on a damaged or hostile sheet
+                raise TableError(f"{self.source}: the workbook is damaged ({exc})") from exc
+
+    def header(self) -> list[Any] | None:
+        """Row 1's values up to its last non-blank cell; None for a sheet with no rows."""
+        for number, cells in self.parse():
+            if number != 1:
+                return []
+            named = [c for c in cells if not _blank(c["value"]) and c["value"] is not _NO_VALUE]
+            width = max((c["column"] for c in named), default=0)
+            if width > MAX_COLUMNS:
+                raise TableError(
+                    f"{self.source}: sheet '{self.ws.title}' has a column name in cell "
+                    f"{_letter(width)}1 ({width:,} columns); at most {MAX_COLUMNS:,} are read. "
+                    "Delete the stray cell (Ctrl+End shows the last cell) or save the columns "
+                    "you need as CSV"
+                )
+            values: list[Any] = [None] * width
+            for c in named:
+                if c["column"] <= width:
+                    values[c["column"] - 1] = c["value"]
+            return values
+        return None
+
+    def survey(self) -> tuple[int, int]:
+        """The last column holding a value below the header, and the number of rows holding one."""
+        last, rows = 0, 0
+        for number, cells in self.parse():
+            if number < 2:
+                continue
+            used = [c["column"] for c in cells if not _blank(c["value"])]
+            if used:
+                rows += 1
+                last = max(last, *used)
+        return last, rows
+
+
+class _BlankRun:
+    """Consecutive blank (or missing) rows: kept while short, counted once too long."""
+
+    def __init__(self) -> None:
+        self.start = self.length = 0
+        self.rows: list[tuple[int, list[Any] | None]] = []
+
+    def add(self, first: int, last: int, values: list[Any] | None = None) -> None:
+        if last < first:
+            return
+        if not self.length:
+            self.start = first
+        self.length += last - first + 1
+        if self.length <= MAX_BLANK_RUN:
+            self.rows.extend((n, values) for n in range(first, last + 1))
+        else:
+            self.rows.clear()
+
+    def flush(self, sheet: Sheet, width: int) -> Iterator[tuple[int, list[Any]]]:
+        if self.length > MAX_BLANK_RUN:
+            end = self.start + self.length - 1
+            sheet.notes.append(
+                f"rows {self.start:,}–{end:,} are blank ({self.length:,} rows) and were skipped"
+            )
+        rows, self.rows, self.start, self.length = self.rows, [], 0, 0
+        for number, values in rows:
+            yield number, values if values is not None else [None] * width
+
+
+def _row(
+    cells: list[dict[str, Any]], number: int, width: int
+) -> tuple[list[Any], list[str]]:
+    """A row's values over ``width`` columns, and its problems."""
+    values: list[Any] = [None] * width
+    problems = []
+    beyond = 0
+    for c in cells:
+        column, value = c["column"], c["value"]
+        if value is _NO_VALUE:
+            problems.append(
+                f"cell {_letter(column)}{number} is a formula with no saved value (the file "
+                "was never recalculated; open and save it in Excel)"
+            )
+        elif column <= width:
+            values[column - 1] = value
+        elif not beyond and not _blank(value):
+            beyond = column
+    if beyond:
+        problems.append(
+            f"cell {_letter(beyond)}{number} has a value beyond the last named column; "
+            "it is not in the output"
+        )
+    return values, problems
+
+
+def _data_rows(reader: _Reader, sheet: Sheet, width: int) -> Iterator[tuple[int, list[Any]]]:
+    run = _BlankRun()
+    previous = 1
+    for number, cells in reader.parse():
+        if number < 2:
+            continue
+        run.add(previous + 1, number - 1)  # rows missing from the file
+        previous = number
+        values, problems = _row(cells, number, width)
+        if not problems and all(_blank(v) for v in values):
+            run.add(number, number, values)
+            continue
+        yield from run.flush(sheet, width)
+        if problems:
+            sheet.row_notes[number] = "; ".join(problems)
+        yield number, values
+
+
+@contextmanager
+def open_sheet(fh: IO[bytes], source: str, sheet: str | None) -> Iterator[Sheet]:
+    """The sheet called ``sheet`` (default: the first) of the workbook in ``fh``."""
+    from openpyxl import load_workbook
+
+    check_archive(fh, source)
+    try:
+        book = load_workbook(fh, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or non-Excel file
+        raise TableError(f"{source}: not a readable .xlsx workbook ({exc})") from exc
+    try:
+        if sheet and sheet not in book.sheetnames:
+            raise TableError(f"{source}: no sheet '{sheet}'; the sheets are {book.sheetnames}")
+        ws = book[sheet] if sheet else book.worksheets[0]
+        if not hasattr(ws, "_worksheet_path"):
+            raise TableError(f"{source}: sheet '{ws.title}' is not a worksheet (a chart?)")
+        reader = _Reader(book, ws, source)
+        header = reader.header()
+        if header is None:
+            raise TableError(f"{source}: sheet '{ws.title}' is empty (no header row)")
+        if not header:
+            raise TableError(
+                f"{source}: row 1 of sheet '{ws.title}' is blank; the column names must be in "
+                "row 1"
+            )
+        width, size_hint = len(header), None
+        declared_columns, declared_rows = ws.max_column, ws.max_row
+        if declared_columns is not None and declared_columns > width:
+            last, size_hint = reader.survey()
+            if last > MAX_COLUMNS:
+                raise TableError(
+                    f"{source}: sheet '{ws.title}' has values up to column {_letter(last)} "
+                    f"({last:,} columns); at most {MAX_COLUMNS:,} are read. Delete the stray "
+                    "cells or save the columns you need as CSV"
+                )
+            width = max(width, last)
+        elif declared_rows is not None and declared_rows <= 1 << 20:
+            size_hint = max(declared_rows - 1, 0)
+        names = []
+        for i in range(width):
+            value = header[i] if i < len(header) else None
+            names.append("" if value is None else str(value).strip() or f"column {i + 1}")
+        result = Sheet(ws.title, [n or f"column {i}" for i, n in enumerate(names, 1)],
+                       iter(()), size_hint)  # fmt: skip
+        result.rows = _data_rows(reader, result, width)
+        yield result
+    finally:
+        book.close()
