@@ -42,6 +42,7 @@ def _meta(ddf: Any) -> Any:
         "tas_needs_review": "bool",
         "tas_alternatives": "object",
         "tas_evidence": "object",
+        "tas_reviewed": "object",
     }
     for name in RESULT_COLUMNS:
         meta[name] = pd.Series([], dtype=kinds[name])

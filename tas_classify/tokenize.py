@@ -27,6 +27,8 @@ from tas_classify._resources import data_path
 _PUNCTUATION = frozenset(" \t\r\n,.;:!?()[]{}<>/\\|-_+=*&^%$#@~`'\"，。；：！？、（）【】《》—…·")
 #: Set ``TAS_CLASSIFY_TOKENIZER=jieba`` to force the pure-Python engine.
 ENGINE_VARIABLE = "TAS_CLASSIFY_TOKENIZER"
+# jieba counts are machine integers: a larger frequency in a user dictionary is read as this.
+_MAX_FREQ = 10**9
 
 
 def _dictionary_entries(text: str) -> Iterable[tuple[str, int | None, str | None]]:
@@ -36,7 +38,8 @@ def _dictionary_entries(text: str) -> Iterable[tuple[str, int | None, str | None
         if not parts or raw.lstrip().startswith("#"):
             continue
         word, rest = parts[0], parts[1:]
-        freq = int(rest[0]) if rest and rest[0].isdecimal() else None
+        # a frequency is decimal digits ("²" is a digit but no number), at most _MAX_FREQ
+        freq = min(int(rest[0]), _MAX_FREQ) if rest and rest[0].isdecimal() else None
         tags = rest[1:] if freq is not None else rest
         yield word, freq, (tags[0] if tags else None)
 
