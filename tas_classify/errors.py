@@ -17,6 +17,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelFileError",
     "NotFittedError",
+    "ReportFileError",
     "RulesFileError",
     "TableError",
     "TasClassifyError",
@@ -78,3 +79,8 @@ class AmountError(TasClassifyError):
 
 class CorpusError(TasClassifyError):
     """A labeled file that cannot be used; the message names the file and row."""
+
+
+# ---------------------------------------------------------------- report
+class ReportFileError(TasClassifyError):
+    """A file given as a report JSON that is not one; the message names the file and the key."""
