@@ -59,7 +59,8 @@ class Thresholds:
 @lru_cache(maxsize=1)
 def _threshold_file() -> dict[str, Any]:
     with data_path("thresholds.toml").open("rb") as fh:
-        return tomllib.load(fh)
+        raw: dict[str, Any] = tomllib.load(fh)
+    return raw
 
 
 def thresholds_for(

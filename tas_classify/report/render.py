@@ -433,8 +433,16 @@ def render_html(report: IncomeReport, title: str = "tas_classify revenue report"
         ("income on needs-review lines 待复核收入", _yuan(r.at_risk_income)),
     ]
     review = [
-        [_yuan(g.income), g.lines, g.code, g.name, g.text, _rows_text(g.rows),
-         ", ".join(g.clients), g.alternatives]  # fmt: skip
+        [
+            _yuan(g.income),
+            g.lines,
+            g.code,
+            g.name,
+            g.text,
+            _rows_text(g.rows),
+            ", ".join(g.clients),
+            g.alternatives,
+        ]  # fmt: skip
         for g in r.review_groups
     ]
     left_out = [[x.row, x.text, x.raw_amount, _line_values(x)[8]] for x in r.lines if not x.counted]
@@ -463,12 +471,26 @@ def render_html(report: IncomeReport, title: str = "tas_classify revenue report"
 <h2>Income by category</h2>
 {_chart(r)}
 {_html_table("Income by group 分组收入", ["group", "lines", "income", "share"], groups, {1, 2, 3})}
-{_html_table("Income by location 离岸/在岸收入", ["location", "lines", "income", "in scope"],
-             locations, {1, 2, 3}) if locations else ""}
+{
+        _html_table(
+            "Income by location 离岸/在岸收入",
+            ["location", "lines", "income", "in scope"],
+            locations,
+            {1, 2, 3},
+        )
+        if locations
+        else ""
+    }
 <h2>Lines to review: {_count(len(r.review_lines), "line")} in \
 {_count(len(r.review_groups), "group")}, largest income first</h2>
-{_html_table("", ["income", "lines", "tas_code", "name", "text", "rows", "clients",
-                  "alternatives"], review, {0, 1})}
+{
+        _html_table(
+            "",
+            ["income", "lines", "tas_code", "name", "text", "rows", "clients", "alternatives"],
+            review,
+            {0, 1},
+        )
+    }
 <h2>Rows left out of the sums ({len(left_out)})</h2>
 {_html_table("", ["row", "text", "amount", "why"], left_out, {0})}
 <ul>{notes}</ul>
