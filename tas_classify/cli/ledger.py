@@ -214,17 +214,28 @@ def _total_income_option(value: str | None) -> Any:
 )
 @click.option(
     "--min-in-scope",
-    default=0.50,
-    show_default=True,
+    default=None,
     type=Share(),
-    help="In-scope income share needed.",
+    help="In-scope income share needed (default: the track's in data/thresholds.toml: "
+    "0.50 outsourcing 财税〔2017〕79号, 0.70 trade 财税〔2018〕44号).",
 )
 @click.option(
     "--min-offshore",
-    default=0.35,
-    show_default=True,
+    default=None,
     type=Share(),
-    help="Offshore in-scope income share needed.",
+    help="Offshore in-scope income share needed (default: the track's: 0.35 outsourcing; "
+    "the trade track has no offshore test unless this is given).",
+)
+@click.option("--client", "client_col", default=None, help="Column with the client (optional).")
+@click.option("--enterprise", default=None, help="The applicant's name, for the provenance.")
+@click.option(
+    "--credit-code", default=None, help="The applicant's 统一社会信用代码, for the provenance."
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Report even when the figures are implausible (total income below the ledger's "
+    "in-scope income); the warning stays in the report.",
 )
 @click.option(
     "-o",
@@ -241,8 +252,12 @@ def report_cmd(
     amount_col: str,
     offshore_col: str | None,
     total_income: str | None,
-    min_in_scope: float,
-    min_offshore: float,
+    min_in_scope: float | None,
+    min_offshore: float | None,
+    client_col: str | None,
+    enterprise: str | None,
+    credit_code: str | None,
+    force: bool,
     output: str | None,
     as_json: bool,
     escape_formulas: bool,
@@ -254,21 +269,23 @@ def report_cmd(
     model: str | None,
     quiet: bool,
 ) -> None:
-    """Classify every line of LEDGER and test its income against the Annex 3 thresholds:
-    in-scope income ≥ 50% of total income, offshore in-scope income ≥ 35%.
+    """Classify every line of LEDGER and test its income against the Annex 3 thresholds of the
+    track: outsourcing (服务外包类) in-scope income ≥ 50% of total income and offshore in-scope
+    income ≥ 35%; trade (服务贸易类) in-scope income ≥ 70%, no offshore test.
 
-    Prints the shares, pass / fail per threshold, the income on lines that need review (and
-    whether a verdict flips if they were all out of scope), subtotals per category and group,
-    and every amount that could not be read.
+    Prints the provenance (file, columns, track, model, date), the shares, pass / fail per
+    threshold, the income on lines that need review (and whether a verdict flips if they were
+    all out of scope), subtotals per category, group and location, and every amount and
+    subtotal row left out. A total income below the ledger's in-scope income stops with exit 1
+    unless --force.
 
     \b
     Example:
-      tas-classify report 合同台账.xlsx --amount 金额 --offshore 是否境外 --total-income 1250万元
+      tas-classify report 合同台账.xlsx --amount 金额 --offshore 是否境外 --total-income 1250万元 \\
+          --track outsourcing --enterprise XX科技有限公司
     """
-    from decimal import Decimal
-
     from tas_classify.ledger.write import check_output
-    from tas_classify.report.income import Thresholds, report_ledger
+    from tas_classify.report.income import report_ledger, thresholds_for
     from tas_classify.report.render import render_text, write_html, write_xlsx
 
     given_total = _total_income_option(total_income)
@@ -284,12 +301,19 @@ def report_cmd(
             amount_col,
             offshore_col,
             total_income=given_total,
-            thresholds=Thresholds(Decimal(str(min_in_scope)), Decimal(str(min_offshore))),
+            thresholds=thresholds_for(track, min_in_scope, min_offshore),
             model=model,
             track=track,
             quiet=quiet,
+            client_column=client_col,
+            enterprise=enterprise,
+            credit_code=credit_code,
         )
     table_warnings(table, [(x.row, x.note) for x in report.lines if x.note])
+    for problem in report.blocking:
+        if not force:
+            raise DataError(f"{table.source}: {problem.message} Pass --force to report anyway.")
+        note(f"warning: {problem.message}", False)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     elif output is None:

@@ -3,6 +3,8 @@ totals, and what the offshore column's values mean."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -85,9 +87,38 @@ def choose_text_column(
     return index, note
 
 
+@lru_cache(maxsize=1)
+def _total_pattern() -> re.Pattern[str]:
+    """One pattern for a total label with its optional prefix, suffix, bracketed note and colon
+    (``data/columns.toml``: ``total_rows`` and ``[total_row_affixes]``)."""
+    with data_path("columns.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    affixes = raw.get("total_row_affixes", {})
+    labels = [_fold(v) for v in [*raw["total_rows"], *affixes.get("labels", [])]]
+    label = "|".join(re.escape(v) for v in sorted(labels, key=len, reverse=True) if v)
+    prefix = "|".join(f"(?:{p})" for p in affixes.get("prefixes", []))
+    suffix = "|".join(f"(?:{s})" for s in affixes.get("suffixes", []))
+    note = int(affixes.get("bracket_note_max", 16))
+    tail = int(affixes.get("after_colon_max", 30))
+    bracket = rf"(?:[(\[【〔][^()\[\]【】〔〕]{{0,{note}}}[)\]】〕])"
+    return re.compile(
+        rf"{bracket}?(?:{prefix or '(?!)'})?(?:{label})(?:{suffix or '(?!)'})?{bracket}?"
+        rf"(?::.{{0,{tail}}})?",
+        re.DOTALL,
+    )
+
+
+def _fold(value: str) -> str:
+    return _key(unicodedata.normalize("NFKC", value))
+
+
 def is_total_row(text: str) -> bool:
-    """True for a subtotal / total line such as ``合计`` or ``本页小计``."""
-    return _key(text).strip(":：") in conventions().total_rows
+    """True for a cell that is a subtotal / total label: ``合计``, ``本页小计``, ``本月合计``,
+    ``合计（含税）``, ``Total (incl. VAT)``, ``合计：`` …, not a longer text that merely contains
+    the word (``合计软件开发费``)."""
+    if not isinstance(text, str) or len(text) > 80:
+        return False
+    return _total_pattern().fullmatch(_fold(text)) is not None
 
 
 def parse_offshore(value: object) -> bool | None:

@@ -62,11 +62,11 @@ def test_fixture_lines_are_classified_as_the_hand_computation_assumes():
 def test_report_with_ledger_sum_as_total():
     r = report_json()
     assert r["total_income_source"] == "ledger sum"
-    assert r["total_income"] == r["ledger_sum"] == 3_000_000.00
+    assert r["total_income"] == r["ledger_sum"] == "3000000.00"
     assert (r["lines"], r["counted_lines"]) == (10, 8)
-    assert r["in_scope_income"] == 2_030_000.00
+    assert r["in_scope_income"] == "2030000.00"
     assert r["in_scope_share"] == pytest.approx(0.6767)
-    assert r["offshore_income"] == 1_220_000.00
+    assert r["offshore_income"] == "1220000.00"
     assert r["offshore_share"] == pytest.approx(0.4067)
     assert r["verdicts"]["in_scope"]["passed"] is True
     assert r["verdicts"]["offshore"]["passed"] is True
@@ -74,31 +74,31 @@ def test_report_with_ledger_sum_as_total():
     assert worst == {"share": pytest.approx(0.5267), "passed": True}
     assert r["verdicts"]["in_scope"]["flips"] is False
     assert r["at_risk"] == {
-        "needs_review_income": 470_000.00,
-        "in_scope": 450_000.00,
-        "offshore": 0.0,
+        "needs_review_income": "470000.00",
+        "in_scope": "450000.00",
+        "offshore": "0.00",
         "needs_review_lines": 2,
-        "possibly_in_scope": 20_000.00,
+        "possibly_in_scope": "20000.00",
     }
     assert r["unparsed_amounts"] == [
         {"row": 8, "value": "待定", "problem": "not an amount ('待定')"}
     ]
-    assert r["total_rows"] == [{"row": 11, "text": ""}]
+    assert r["total_rows"] == [{"row": 11, "text": "", "label": "合计"}]
     assert r["offshore_unknown"] == []
     by_code = {x["key"]: (x["lines"], x["income"]) for x in r["by_code"]}
     assert by_code == {
-        "ITO-01": (2, 1_100_000.00),
-        "ITO-06": (1, 360_000.00),
-        "KPO-01": (1, 120_000.00),
-        "TRD-03": (1, 450_000.00),
-        "NONE": (3, 970_000.00),
+        "ITO-01": (2, "1100000.00"),
+        "ITO-06": (1, "360000.00"),
+        "KPO-01": (1, "120000.00"),
+        "TRD-03": (1, "450000.00"),
+        "NONE": (3, "970000.00"),
     }
     by_group = {x["key"]: x["income"] for x in r["by_group"]}
     assert by_group == {
-        "信息技术外包服务（ITO）": 1_460_000.00,
-        "技术性知识流程外包服务（KPO）": 120_000.00,
-        "服务贸易类·研究开发和技术服务": 450_000.00,
-        "不属于认定范围": 970_000.00,
+        "信息技术外包服务（ITO）": "1460000.00",
+        "技术性知识流程外包服务（KPO）": "120000.00",
+        "服务贸易类·研究开发和技术服务": "450000.00",
+        "不属于认定范围": "970000.00",
     }
     assert any("sum of the ledger" in n for n in r["notes"])
 
@@ -107,7 +107,7 @@ def test_given_total_income_makes_the_in_scope_verdict_flip_on_review_lines():
     # 2,030,000 / 3,500,000 = 0.58 passes; 1,580,000 / 3,500,000 = 0.4514 fails: the review
     # lines decide the verdict. Offshore 1,220,000 / 3,500,000 = 0.3486 fails either way.
     r = report_json("--total-income", "350万元")
-    assert r["total_income_source"] == "given" and r["total_income"] == 3_500_000.00
+    assert r["total_income_source"] == "given" and r["total_income"] == "3500000.00"
     in_scope, offshore = r["verdicts"]["in_scope"], r["verdicts"]["offshore"]
     assert in_scope["share"] == pytest.approx(0.58) and in_scope["passed"] is True
     assert in_scope["if_review_lines_out_of_scope"] == {
@@ -123,7 +123,12 @@ def test_thresholds_are_settings():
     r = report_json("--min-in-scope", "0.70", "--min-offshore", "0.45")
     assert r["verdicts"]["in_scope"]["passed"] is False  # 0.6767 < 0.70
     assert r["verdicts"]["offshore"]["passed"] is False  # 0.4067 < 0.45
-    assert r["thresholds"] == {"min_in_scope": 0.7, "min_offshore": 0.45}
+    assert r["thresholds"] == {
+        "track": None,
+        "min_in_scope": 0.7,
+        "min_offshore": 0.45,
+        "basis": "服务外包类 财税〔2017〕79号 (overridden)",
+    }
 
 
 def test_without_offshore_column_the_offshore_test_is_not_assessed():
@@ -143,12 +148,12 @@ def test_terminal_table_and_files(tmp_path):
     assert run("report", FIXTURE, "--amount", "金额", "-o", html_path).exit_code == 0
     page = html_path.read_text("utf-8")
     assert page.startswith("<!doctype html>") and "<svg" in page and "<script" not in page
-    assert "技术开发费" in page and "Lines to review (2)" in page
+    assert "技术开发费" in page and "Lines to review: 2 lines in 2 groups" in page
     assert run("report", FIXTURE, "--amount", "金额", "-o", xlsx_path).exit_code == 0
     from openpyxl import load_workbook
 
     book = load_workbook(xlsx_path)
-    assert book.sheetnames == ["summary", "lines"]
+    assert book.sheetnames == ["summary", "subtotals", "review", "lines"]
     assert book["lines"].max_row == 11  # header + every ledger row, subtotal and unread included
 
 

@@ -35,6 +35,6 @@ def test_report_xlsx_on_100000_rows_in_480_mib_of_address_space(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     book = load_workbook(target, read_only=True)
-    assert book.sheetnames == ["summary", "lines"]
+    assert book.sheetnames == ["summary", "subtotals", "review", "lines"]
     assert sum(1 for _ in book["lines"].iter_rows()) == 100_001
     book.close()
