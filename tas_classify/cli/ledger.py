@@ -166,8 +166,8 @@ def batch_cmd(
     model: str | None,
     quiet: bool,
 ) -> None:
-    """Classify every row of INPUT (.csv .tsv .txt .xlsx .jsonl, or - for stdin) and write it to
-    -o with tas_code, tas_name, tas_confidence, tas_needs_review, tas_alternatives and
+    """Classify every row of INPUT (.csv .tsv .txt .xlsx .xls .jsonl, or - for stdin) and write it
+    to -o with tas_code, tas_name, tas_confidence, tas_needs_review, tas_alternatives and
     tas_evidence appended. Every row comes out, in order; blank text gives NONE for review.
 
     \b
