@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 TRACK = click.Choice(["outsourcing", "trade"])
-FORMAT = click.Choice(["csv", "tsv", "txt", "xlsx", "jsonl"])
+FORMAT = click.Choice(["csv", "tsv", "txt", "xlsx", "xls", "jsonl"])
 MODEL_OPTION = click.option(
     "--model",
     type=click.Path(exists=True, file_okay=False),

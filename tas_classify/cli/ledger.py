@@ -23,7 +23,21 @@ from tas_classify.cli.common import (
 READ_OPTIONS = [
     click.option("--column", default=None, help="Column with the text (default: a usual header)."),
     click.option("--encoding", default=None, help="Input encoding (default: detected)."),
-    click.option("--sheet", default=None, help="Excel sheet (default: the first)."),
+    click.option(
+        "--sheet",
+        default=None,
+        metavar="NAME|N",
+        help="Excel sheet, by name or number from 1 (default: the first with a usual text "
+        "header such as 合同名称).",
+    ),
+    click.option(
+        "--header-row",
+        default=None,
+        type=click.IntRange(1),
+        metavar="N",
+        help="Row of the column names, as the spreadsheet numbers it (default: found below any "
+        "title, blank and note rows such as 单位：元).",
+    ),
     click.option(
         "--from",
         "from_fmt",
@@ -77,11 +91,20 @@ def terminated_cleanly() -> Iterator[None]:
 
 
 @contextmanager
-def opened(path: str, fmt: str | None, encoding: str | None, sheet: str | None) -> Iterator[Any]:
-    """The table at ``path``."""
+def opened(
+    path: str,
+    fmt: str | None,
+    encoding: str | None,
+    sheet: str | None,
+    header_row: int | None = None,
+    quiet: bool = True,
+) -> Iterator[Any]:
+    """The table at ``path``; where its header was found is said on stderr (unless quiet)."""
     from tas_classify.ledger.read import open_table
 
-    with open_table(path, fmt=fmt, encoding=encoding, sheet=sheet) as table:
+    with open_table(path, fmt=fmt, encoding=encoding, sheet=sheet, header_row=header_row) as table:
+        if table.format in ("csv", "tsv", "xlsx", "xls"):
+            note(f"{table.source}: {table.describe()}", quiet)
         yield table
 
 
@@ -137,13 +160,14 @@ def batch_cmd(
     column: str | None,
     encoding: str | None,
     sheet: str | None,
+    header_row: int | None,
     from_fmt: str | None,
     track: str | None,
     model: str | None,
     quiet: bool,
 ) -> None:
-    """Classify every row of INPUT (.csv .tsv .txt .xlsx .jsonl, or - for stdin) and write it to
-    -o with tas_code, tas_name, tas_confidence, tas_needs_review, tas_alternatives and
+    """Classify every row of INPUT (.csv .tsv .txt .xlsx .xls .jsonl, or - for stdin) and write it
+    to -o with tas_code, tas_name, tas_confidence, tas_needs_review, tas_alternatives and
     tas_evidence appended. Every row comes out, in order; blank text gives NONE for review.
 
     \b
@@ -158,7 +182,7 @@ def batch_cmd(
 
     try:
         out_fmt = to_fmt or ("csv" if output == "-" else format_of(output, None))
-        if out_fmt == "txt":
+        if out_fmt in ("txt", "xls"):
             raise click.UsageError("output must be .csv, .tsv, .xlsx or .jsonl")
         if out_fmt == "xlsx" and output == "-":
             raise click.UsageError("an .xlsx workbook cannot go to stdout; use -o FILE.xlsx")
@@ -166,7 +190,10 @@ def batch_cmd(
         raise click.UsageError(str(exc)) from exc
     if output != "-":
         check_output(output, not_same_as=[input_path])
-    with terminated_cleanly(), opened(input_path, from_fmt, encoding, sheet) as table:
+    with (
+        terminated_cleanly(),
+        opened(input_path, from_fmt, encoding, sheet, header_row, quiet) as table,
+    ):
         index = text_column(table, column, quiet)
         classifier = ChunkClassifier(model, track, jobs, convert=results_cells)
         columns = [*table.columns, *RESULT_COLUMNS]
@@ -264,6 +291,7 @@ def report_cmd(
     column: str | None,
     encoding: str | None,
     sheet: str | None,
+    header_row: int | None,
     from_fmt: str | None,
     track: str | None,
     model: str | None,
@@ -294,7 +322,7 @@ def report_cmd(
         raise click.UsageError("-o must end in .xlsx or .html")
     if output:
         check_output(output, not_same_as=[ledger])
-    with opened(ledger, from_fmt, encoding, sheet) as table:
+    with opened(ledger, from_fmt, encoding, sheet, header_row, quiet) as table:
         report = report_ledger(
             table,
             text_column(table, column, quiet),

@@ -5,6 +5,10 @@ checked against size limits (the parts openpyxl reads whole — shared strings, 
 total), so a 2 MB file that unpacks to gigabytes is refused at once. The sheet is then streamed
 with openpyxl's worksheet parser, cell by cell:
 
+- the header is the row :func:`~tas_classify.ledger.columns.find_header_row` finds among the first
+  rows (a title, blank rows and notes such as ``单位：元`` above it are skipped and listed), or the
+  row given; the sheet is the one given by name or number, else the first whose header has a
+  usual text column (a ``说明`` sheet before the data is passed over);
 - the sheet's ``<dimension>`` is only a hint: a stale ``A1:XFD1048576`` does not make 16,384
   columns or a million rows;
 - the columns are the header's, up to its last non-blank name; columns with no name are kept only
@@ -30,13 +34,17 @@ from xml.etree import ElementTree
 from tas_classify.errors import TableError
 
 __all__ = [
+    "MAX_AUTO_SHEETS",
     "MAX_BLANK_RUN",
     "MAX_COLUMNS",
     "MAX_LOADED_PART",
     "MAX_UNCOMPRESSED",
     "Sheet",
     "check_archive",
+    "choose_header",
     "open_sheet",
+    "row_summary",
+    "sheet_index",
 ]
 
 MAX_COLUMNS = 1024
@@ -49,6 +57,9 @@ MAX_LOADED_PART = 64 << 20
 """Bytes of any part openpyxl holds in memory whole (shared strings, styles, workbook …); the
 sheets themselves are streamed. 64 MiB of shared strings is some 500,000 distinct lines."""
 MAX_PARTS = 10_000
+MAX_AUTO_SHEETS = 20
+"""Sheets looked at for a usual header when no sheet is given; past these, the first is read."""
+_SAMPLE_CHARS = 1 << 20  # characters of the first rows held while the header row is looked for
 _WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CONTENT_TYPES = "[Content_Types].xml"
 _NO_VALUE = object()  # a formula cell without a saved value
@@ -152,12 +163,78 @@ class Sheet:
     size_hint: int | None
     row_notes: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    header_row: int = 1
+    """The header's row number in the sheet (1-based); rows above it are not data."""
+    skipped_rows: list[tuple[int, str]] = field(default_factory=list)
+    """The non-blank rows above the header (title, notes), as (row number, their text)."""
+    sheets: list[str] = field(default_factory=list)
+    """Every sheet of the workbook, in order."""
+
+
+def row_summary(values: list[Any]) -> str:
+    """A row above the header as one short line of its non-blank cells."""
+    text = " | ".join(str(v).strip() for v in values if not _blank(v))
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def sheet_index(names: list[str], sheet: str, source: str) -> int:
+    """The index of ``--sheet``: a sheet's name (exact, else with width, script and case
+    folded), or its number counting from 1; else a TableError listing the sheets."""
+    from tas_classify.ledger.columns import header_key
+
+    if sheet in names:
+        return names.index(sheet)
+    folded = [header_key(n) for n in names]
+    if header_key(sheet) in folded:
+        return folded.index(header_key(sheet))
+    if sheet.strip().isdigit() and 1 <= int(sheet) <= len(names):
+        return int(sheet) - 1
+    listing = ", ".join(f"{i} '{n}'" for i, n in enumerate(names, 1))
+    raise TableError(f"{source}: no sheet '{sheet}'; the sheets are {listing}")
+
+
+def choose_header(
+    sample: list[list[Any]], header_row: int | None, where: str
+) -> tuple[int, list[Any], list[tuple[int, str]]]:
+    """The header (1-based row, values) among the first rows of a sheet, and the non-blank rows
+    above it. ``header_row`` (``--header-row``) is taken as it is; ``sample[i]`` is row i + 1."""
+    from tas_classify.ledger.columns import find_header_row
+
+    if header_row is not None:
+        if header_row > len(sample):
+            raise TableError(
+                f"{where} has no row {header_row} (--header-row); it has {len(sample)} rows"
+            )
+        index: int | None = header_row - 1
+    else:
+        index = find_header_row(sample)
+    if index is None:
+        raise TableError(f"{where} is empty (no header row)")
+    values = list(sample[index])
+    while values and _blank(values[-1]):
+        values.pop()
+    if not values:
+        raise TableError(f"{where}: row {index + 1}, the header row (--header-row), is blank")
+    skipped = [(i + 1, row_summary(r)) for i, r in enumerate(sample[:index]) if any(
+        not _blank(v) for v in r)]  # fmt: skip
+    return index + 1, values, skipped
+
+
+def _has_text_header(values: list[Any]) -> bool:
+    from tas_classify.ledger.columns import ColumnError, choose_text_column
+
+    try:
+        choose_text_column([str(v) for v in values if not _blank(v)], None, source="")
+    except ColumnError:
+        return False
+    return True
 
 
 class _Reader:
     def __init__(self, book: Any, ws: Any, source: str) -> None:
         self.book, self.ws, self.source = book, ws, source
         self.parser = _parser_class()
+        self.widths: dict[int, int] = {}
 
     def parse(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
         with self.book._archive.open(self.ws._worksheet_path) as src:
@@ -176,32 +253,50 @@ class _Reader:
             except Exception as exc:  # openpyxl / expat on a damaged or hostile sheet
                 raise TableError(f"{self.source}: the workbook is damaged ({exc})") from exc
 
-    def header(self) -> list[Any] | None:
-        """Row 1's values up to its last non-blank cell; None for a sheet with no rows."""
+    def sample(self, rows: int, header_row: int | None = None) -> list[list[Any]]:
+        """The values of rows 1 … ``rows`` (to ``header_row`` when given), a missing row as
+        blank, each up to its last value within :data:`MAX_COLUMNS`; a header row reaching
+        beyond is refused once chosen (:meth:`check_width`)."""
+        last = header_row or rows
+        out: list[list[Any]] = []
+        blank: list[Any] = []  # one list shared by every row not kept
+        chars = 0
         for number, cells in self.parse():
-            if number != 1:
-                return []
+            if number > last:
+                break
+            while len(out) < number - 1:
+                out.append(blank)
+            if rows < number < last:
+                out.append(blank)  # between the first rows and the --header-row: not kept
+                continue
             named = [c for c in cells if not _blank(c["value"]) and c["value"] is not _NO_VALUE]
             width = max((c["column"] for c in named), default=0)
-            if width > MAX_COLUMNS:
-                raise TableError(
-                    f"{self.source}: sheet '{self.ws.title}' has a column name in cell "
-                    f"{_letter(width)}1 ({width:,} columns); at most {MAX_COLUMNS:,} are read. "
-                    "Delete the stray cell (Ctrl+End shows the last cell) or save the columns "
-                    "you need as CSV"
-                )
-            values: list[Any] = [None] * width
+            self.widths[number] = width
+            values: list[Any] = [None] * min(width, MAX_COLUMNS)
             for c in named:
-                if c["column"] <= width:
+                if c["column"] <= MAX_COLUMNS:
                     values[c["column"] - 1] = c["value"]
-            return values
-        return None
+                    chars += len(str(c["value"]))
+            out.append(values)
+            if chars > _SAMPLE_CHARS and header_row is None:
+                break
+        return out
 
-    def survey(self) -> tuple[int, int]:
+    def check_width(self, header_row: int) -> None:
+        width = self.widths.get(header_row, 0)
+        if width > MAX_COLUMNS:
+            raise TableError(
+                f"{self.source}: sheet '{self.ws.title}' has a column name in cell "
+                f"{_letter(width)}{header_row} ({width:,} columns); at most {MAX_COLUMNS:,} are "
+                "read. Delete the stray cell (Ctrl+End shows the last cell) or save the columns "
+                "you need as CSV"
+            )
+
+    def survey(self, header_row: int) -> tuple[int, int]:
         """The last column holding a value below the header, and the number of rows holding one."""
         last, rows = 0, 0
         for number, cells in self.parse():
-            if number < 2:
+            if number <= header_row:
                 continue
             used = [c["column"] for c in cells if not _blank(c["value"])]
             if used:
@@ -267,9 +362,9 @@ def _row(
 
 def _data_rows(reader: _Reader, sheet: Sheet, width: int) -> Iterator[tuple[int, list[Any]]]:
     run = _BlankRun()
-    previous = 1
+    previous = sheet.header_row
     for number, cells in reader.parse():
-        if number < 2:
+        if number <= sheet.header_row:
             continue
         run.add(previous + 1, number - 1)  # rows missing from the file
         previous = number
@@ -283,9 +378,50 @@ def _data_rows(reader: _Reader, sheet: Sheet, width: int) -> Iterator[tuple[int,
         yield number, values
 
 
+def _worksheet(book: Any, name: str, source: str) -> Any:
+    ws = book[name]
+    if not hasattr(ws, "_worksheet_path"):
+        raise TableError(f"{source}: sheet '{ws.title}' is not a worksheet (a chart?)")
+    return ws
+
+
+def _choose_sheet(
+    book: Any, source: str, sheet: str | None, header_row: int | None
+) -> tuple[_Reader, list[list[Any]]]:
+    """The sheet given (by name or number), else the first worksheet whose header has a usual
+    text column, else the first that is not blank; with the first rows of it."""
+    from tas_classify.ledger.columns import conventions, find_header_row
+
+    scan = conventions().scan_rows
+    names = list(book.sheetnames)
+    if sheet is not None:
+        reader = _Reader(book, _worksheet(book, names[sheet_index(names, sheet, source)], source),
+                         source)  # fmt: skip
+        return reader, reader.sample(scan, header_row)
+    first: tuple[_Reader, list[list[Any]]] | None = None
+    worksheets = [n for n in names if hasattr(book[n], "_worksheet_path")]
+    if not worksheets:
+        raise TableError(f"{source}: the workbook has no worksheet (only charts?)")
+    for name in worksheets[:MAX_AUTO_SHEETS]:
+        reader = _Reader(book, book[name], source)
+        sample = reader.sample(scan, header_row)
+        if first is None and any(sample):
+            first = reader, sample
+        index = header_row - 1 if header_row else find_header_row(sample)
+        if index is not None and index < len(sample) and _has_text_header(sample[index]):
+            return reader, sample
+    if first is None:
+        reader = _Reader(book, book[worksheets[0]], source)
+        return reader, reader.sample(scan, header_row)
+    return first
+
+
 @contextmanager
-def open_sheet(fh: IO[bytes], source: str, sheet: str | None) -> Iterator[Sheet]:
-    """The sheet called ``sheet`` (default: the first) of the workbook in ``fh``."""
+def open_sheet(
+    fh: IO[bytes], source: str, sheet: str | None, header_row: int | None = None
+) -> Iterator[Sheet]:
+    """The sheet called (or numbered) ``sheet`` of the workbook in ``fh`` — by default the
+    first whose header has a usual text column — with its header row found, or ``header_row``."""
     from openpyxl import load_workbook
 
     check_archive(fh, source)
@@ -294,24 +430,14 @@ def open_sheet(fh: IO[bytes], source: str, sheet: str | None) -> Iterator[Sheet]
     except Exception as exc:  # openpyxl raises many kinds for a damaged or non-Excel file
         raise TableError(f"{source}: not a readable .xlsx workbook ({exc})") from exc
     try:
-        if sheet and sheet not in book.sheetnames:
-            raise TableError(f"{source}: no sheet '{sheet}'; the sheets are {book.sheetnames}")
-        ws = book[sheet] if sheet else book.worksheets[0]
-        if not hasattr(ws, "_worksheet_path"):
-            raise TableError(f"{source}: sheet '{ws.title}' is not a worksheet (a chart?)")
-        reader = _Reader(book, ws, source)
-        header = reader.header()
-        if header is None:
-            raise TableError(f"{source}: sheet '{ws.title}' is empty (no header row)")
-        if not header:
-            raise TableError(
-                f"{source}: row 1 of sheet '{ws.title}' is blank; the column names must be in "
-                "row 1"
-            )
+        reader, sample = _choose_sheet(book, source, sheet, header_row)
+        ws = reader.ws
+        number, header, skipped = choose_header(sample, header_row, f"{source}: sheet '{ws.title}'")
+        reader.check_width(number)
         width, size_hint = len(header), None
         declared_columns, declared_rows = ws.max_column, ws.max_row
         if declared_columns is not None and declared_columns > width:
-            last, size_hint = reader.survey()
+            last, size_hint = reader.survey(number)
             if last > MAX_COLUMNS:
                 raise TableError(
                     f"{source}: sheet '{ws.title}' has values up to column {_letter(last)} "
@@ -320,13 +446,14 @@ def open_sheet(fh: IO[bytes], source: str, sheet: str | None) -> Iterator[Sheet]
                 )
             width = max(width, last)
         elif declared_rows is not None and declared_rows <= 1 << 20:
-            size_hint = max(declared_rows - 1, 0)
+            size_hint = max(declared_rows - number, 0)
         names = []
         for i in range(width):
             value = header[i] if i < len(header) else None
             names.append("" if value is None else str(value).strip() or f"column {i + 1}")
         result = Sheet(ws.title, [n or f"column {i}" for i, n in enumerate(names, 1)],
-                       iter(()), size_hint)  # fmt: skip
+                       iter(()), size_hint, header_row=number, skipped_rows=skipped,
+                       sheets=list(book.sheetnames))  # fmt: skip
         result.rows = _data_rows(reader, result, width)
         yield result
     finally:

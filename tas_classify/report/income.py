@@ -27,7 +27,12 @@ from tas_classify.errors import AmountError, InvalidParameterError
 from tas_classify.ledger.amounts import EXACT, exact_sum, parse_amount
 from tas_classify.ledger.batch import ClassifiedRow, classify_rows
 from tas_classify.ledger.cells import cell_text
-from tas_classify.ledger.columns import find_column, is_total_row, parse_offshore
+from tas_classify.ledger.columns import (
+    choose_amount_column,
+    find_column,
+    is_total_row,
+    parse_offshore,
+)
 from tas_classify.ledger.read import Table
 from tas_classify.ledger.result_columns import results_cells
 from tas_classify.parallel import ChunkClassifier
@@ -701,7 +706,9 @@ def report_ledger(
     def column(name: str, option: str) -> int:
         return find_column(table.columns, name, source=table.source, option=option)
 
-    amount_index = column(amount_column, "--amount")
+    amount_index, amount_warnings = choose_amount_column(
+        table.columns, amount_column, source=table.source
+    )
     offshore_index = column(offshore_column, "--offshore") if offshore_column else None
     client_index = column(client_column, "--client") if client_column else None
     thresholds = thresholds or thresholds_for(track)
@@ -731,5 +738,5 @@ def report_ledger(
         thresholds=thresholds,
         has_offshore=offshore_index is not None,
         provenance=provenance,
-        warnings=[*(getattr(table, "warnings", None) or []), *table.notes],
+        warnings=[*amount_warnings, *(getattr(table, "warnings", None) or []), *table.notes],
     )

@@ -161,12 +161,18 @@ def test_not_a_zip_is_a_table_error(tmp_path):
         read(path)
 
 
-def test_blank_first_row_is_a_clear_error(tmp_path):
+def test_blank_first_row_is_skipped_and_a_blank_sheet_is_a_clear_error(tmp_path):
+    """A blank row above the header is no longer an error (finance exports have them): the header
+    is row 2. A sheet with nothing in it is still refused by name."""
     book = Workbook()
-    book.active["A2"] = "软件开发"
+    book.active["A2"] = "合同名称"
+    book.active["A3"] = "软件开发"
     book.save(tmp_path / "l.xlsx")
-    with pytest.raises(TableError, match="row 1 of sheet 'Sheet' is blank"):
-        read(tmp_path / "l.xlsx")
+    table, rows = read(tmp_path / "l.xlsx")
+    assert (table.columns, table.header_row, rows) == (["合同名称"], 2, [(3, ["软件开发"])])
+    Workbook().save(tmp_path / "empty.xlsx")
+    with pytest.raises(TableError, match="sheet 'Sheet' is empty"):
+        read(tmp_path / "empty.xlsx")
 
 
 def test_chart_sheet_is_a_clear_error(tmp_path):
