@@ -3,6 +3,7 @@ above the header, a 说明 sheet first, full-width column names, a GBK CSV with 
 
 import csv
 import json
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
@@ -60,13 +61,14 @@ def test_report_matches_a_full_width_amount_name_and_warns_on_tax_inclusive(expo
     res = run("report", export, "--amount", "不含税金额（元）", "--json", "-q")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["ledger_sum"] == 600 and data["lines"] == 3
-    assert "includes VAT" not in res.stderr
+    assert Decimal(data["ledger_sum"]) == 600 and data["lines"] == 3
+    assert not any("includes VAT" in w["message"] for w in data["warnings"])
     res = run("report", export, "--amount", "价税合计", "--json", "-q")
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["ledger_sum"] == 636
-    assert "warning:" in res.stderr and "'价税合计' includes VAT" in res.stderr
-    assert "'不含税金额(元)' looks tax-exclusive" in res.stderr
+    data = json.loads(res.stdout)
+    assert Decimal(data["ledger_sum"]) == 636
+    (vat,) = [w["message"] for w in data["warnings"] if "includes VAT" in w["message"]]
+    assert "'价税合计' includes VAT" in vat and "'不含税金额(元)' looks tax-exclusive" in vat
 
 
 def test_sheet_and_header_row_options(export):
@@ -74,7 +76,7 @@ def test_sheet_and_header_row_options(export):
     res = run("report", export, "--sheet", "2", "--header-row", "5", "--amount", "100",
               "--column", "为某银行提供核心系统定制开发", "--json")  # fmt: skip
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["ledger_sum"] == 500
+    assert Decimal(json.loads(res.stdout)["ledger_sum"]) == 500
     assert "header row 5" in res.stderr
     res = run("batch", export, "--sheet", "9")
     assert res.exit_code == 1
@@ -111,7 +113,7 @@ def test_xls_input_and_no_xls_output(tmp_path):
     book.save(str(path))
     res = run("report", path, "--amount", "金额", "--json")
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["ledger_sum"] == 100
+    assert Decimal(json.loads(res.stdout)["ledger_sum"]) == 100
     assert "sheet '台账', header row 3: 合同名稱, 金額" in res.stderr
     res = run("batch", path, "-o", tmp_path / "out.xls")
     assert res.exit_code == 2 and "output must be" in res.output
