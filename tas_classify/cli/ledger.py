@@ -108,12 +108,16 @@ def opened(
         yield table
 
 
-def text_column(table: Any, column: str | None, quiet: bool) -> int:
+def text_column(
+    table: Any, column: str | None, quiet: bool, *, reviewed_output: bool = False
+) -> int:
+    """The text column; a batch output (tas_* columns) is refused unless ``reviewed_output``
+    (``report`` reads the codes in it)."""
     from tas_classify.ledger.columns import choose_text_column
     from tas_classify.ledger.result_columns import clashing_columns
 
     clash = clashing_columns(table.columns)
-    if clash:
+    if clash and not (reviewed_output and "tas_code" in clash):
         raise DataError(
             f"{table.source}: already has column(s) {clash} (a batch output?); "
             "rename or remove them first"
@@ -325,7 +329,7 @@ def report_cmd(
     with opened(ledger, from_fmt, encoding, sheet, header_row, quiet) as table:
         report = report_ledger(
             table,
-            text_column(table, column, quiet),
+            text_column(table, column, quiet, reviewed_output=True),
             amount_col,
             offshore_col,
             total_income=given_total,

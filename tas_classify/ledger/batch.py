@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from tas_classify import taxonomy
 from tas_classify.ledger.cells import cell_text
+from tas_classify.ledger.columns import is_reviewed
 from tas_classify.ledger.read import Table
-from tas_classify.ledger.result_columns import with_note
+from tas_classify.ledger.result_columns import RESULT_COLUMNS, with_note
 from tas_classify.parallel import ChunkClassifier
 
 CHUNK_ROWS = 2000
@@ -132,3 +134,50 @@ def run_batch(
         elif row.note and len(summary.flagged_rows) < 100:
             summary.flagged_rows.append((row.number, row.note))
     return summary
+
+
+def reviewed_rows(table: Table, track: str | None = None) -> Iterator[ClassifiedRow]:
+    """Every row of a ``tas-classify batch`` output with the codes written in it — the
+    reviewer's corrections — instead of classifying again, in order.
+
+    A row marked in ``tas_reviewed`` (``data/columns.toml``) keeps its ``tas_code`` with
+    confidence 1 and needs no review; an unmarked row keeps its ``tas_code``, confidence and
+    ``tas_needs_review``. A ``tas_code`` that is not a code of the taxonomy, or (with ``track``)
+    is outside the track, counts as ``NONE`` and needs review, with a note saying why."""
+    index = {name: table.columns.index(name) for name in RESULT_COLUMNS if name in table.columns}
+    codes = set(taxonomy.codes())
+    allowed = set(taxonomy.codes_for_track(track))
+
+    def cell(cells: list[Any], name: str) -> str:
+        i = index.get(name)
+        return cell_text(cells[i]).strip() if i is not None and i < len(cells) else ""
+
+    for number, cells in table.rows:
+        code = cell(cells, "tas_code").upper()
+        reviewed = is_reviewed(cell(cells, "tas_reviewed"))
+        flagged = cell(cells, "tas_needs_review").casefold() in ("true", "1", "yes", "是")
+        note = table.row_notes.pop(number, "")
+        if code not in codes:
+            problem = f"tas_code {code!r} is not a code: counted as NONE"
+            note = "; ".join(n for n in (note, problem) if n)
+            code = taxonomy.NONE
+        elif code not in allowed:
+            note = "; ".join(
+                n for n in (note, f"{code} is outside the {track} track: counted as NONE") if n
+            )
+            code = taxonomy.NONE
+        try:
+            confidence = 1.0 if reviewed else float(cell(cells, "tas_confidence") or 0.0)
+        except ValueError:
+            confidence = 0.0
+        needs_review = bool(note) or (flagged and not reviewed)
+        appended = (
+            code,
+            taxonomy.get(code).name,
+            confidence,
+            needs_review,
+            cell(cells, "tas_alternatives"),
+            cell(cells, "tas_evidence"),
+            cell(cells, "tas_reviewed"),
+        )
+        yield ClassifiedRow(number, cells, appended, note)

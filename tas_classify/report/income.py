@@ -25,11 +25,12 @@ from tas_classify._toml import tomllib
 from tas_classify._version import __version__
 from tas_classify.errors import AmountError, InvalidParameterError
 from tas_classify.ledger.amounts import EXACT, exact_sum, parse_amount
-from tas_classify.ledger.batch import ClassifiedRow, classify_rows
+from tas_classify.ledger.batch import ClassifiedRow, classify_rows, reviewed_rows
 from tas_classify.ledger.cells import cell_text
 from tas_classify.ledger.columns import (
     choose_amount_column,
     find_column,
+    is_reviewed,
     is_total_row,
     parse_offshore,
 )
@@ -729,10 +730,21 @@ def report_ledger(
         enterprise=enterprise,
         credit_code=credit_code,
     )
-    classifier = ChunkClassifier(model, track, convert=results_cells)
-    rows = classify_rows(table, text_index, classifier, quiet=quiet)
+    notes: list[str] = []
+    rows: Iterable[ClassifiedRow]
+    if "tas_code" in table.columns:  # a reviewed batch output: the codes in it are the decision
+        rows = list(reviewed_rows(table, track))
+        marked = sum(is_reviewed(str(r.appended[6])) for r in rows)
+        notes.append(
+            f"codes read from the tas_code column ({marked} of {len(rows)} rows marked in "
+            "tas_reviewed), not classified again"
+        )
+        provenance = replace(provenance, model="tas_code column", model_sha256=None)
+    else:
+        classifier = ChunkClassifier(model, track, convert=results_cells)
+        rows = classify_rows(table, text_index, classifier, quiet=quiet)
     lines = [ledger_line(r, text_index, amount_index, offshore_index, client_index) for r in rows]
-    return build_report(
+    report = build_report(
         lines,
         total_income=total_income,
         thresholds=thresholds,
@@ -740,3 +752,5 @@ def report_ledger(
         provenance=provenance,
         warnings=[*amount_warnings, *(getattr(table, "warnings", None) or []), *table.notes],
     )
+    report.notes.extend(notes)
+    return report
