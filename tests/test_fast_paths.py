@@ -139,3 +139,35 @@ def test_wrappers_do_not_cross_lines():
     assert [n.text for n in normalise_batch(lines)] == [
         "短行", "运维服务采购", "a", "恒达科技有限公司", "某有限公司"
     ]  # fmt: skip
+
+
+def test_vocabulary_packing_equals_term_by_term():
+    """The vectorised start-up reading of the terms gives the keys, columns and word lookup the
+    term-by-term code gave, odd terms included (lone surrogates, 4-character grams, empty)."""
+    from tas_classify.features import TfidfVocabulary
+
+    model = TasClassifier.load(model_path("default"))
+    extra = ["c:\ud800", "c:a\ud800b", "w:\ud801", "c:abcd", "c:", "w:", "x:ab", "c:🙂", "w:w:"]
+    for terms in (model.vocabulary_.terms + extra, ["c:a"], ["w:a"], [], extra):
+        vocab = TfidfVocabulary(terms, np.ones(len(terms)))
+        packed = sorted(
+            (TfidfVocabulary._pack_term(t[2:]), i)
+            for i, t in enumerate(terms)
+            if t.startswith("c:") and 0 < len(t) - 2 <= 3
+        )
+        assert vocab._char_keys.tolist() == [k for k, _ in packed]
+        assert vocab._char_cols.tolist() == [i for _, i in packed]
+        assert vocab._words == {t[2:]: i for i, t in enumerate(terms) if t.startswith("w:")}
+        assert vocab.index == {t: i for i, t in enumerate(terms)}
+
+
+def test_numpy_product_equals_scipy_product_to_the_bit(lines):
+    """A first answer sums its few features in NumPy (no SciPy import): same bits as SciPy."""
+    model = TasClassifier.load(model_path("default"))
+    texts = [n.text for n in normalise_batch(lines)]
+    rows = model._rows(texts)
+    scipy_product = rows.dot(model._coef64())
+    assert np.array_equal(rows.dot_in_numpy(model._coef64()), scipy_product)
+    assert np.array_equal(rows.dot_in_numpy(model.coef_), scipy_product)
+    one = model._rows(texts[:1])
+    assert np.array_equal(one.dot_in_numpy(model.coef_), scipy_product[:1])

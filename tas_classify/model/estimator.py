@@ -8,7 +8,6 @@ imported by ``fit`` alone.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,6 +193,8 @@ class TasClassifier:
     # ---------------------------------------------------------------- sklearn plumbing
     @classmethod
     def _get_param_names(cls) -> list[str]:
+        import inspect
+
         sig = inspect.signature(cls.__init__)
         return sorted(p for p in sig.parameters if p != "self")
 
@@ -506,7 +507,8 @@ class TasClassifier:
         self.check_fitted()
         normalised = normalise_batch(texts)
         rows = self._rows([n.text for n in normalised])
-        logits = rows.dot(self._coef64()) + self.intercept_
+        product = rows.dot_in_numpy(self.coef_) if rows.small else rows.dot(self._coef64())
+        logits = product + self.intercept_
         matches, votes, vague = self._rule_votes(normalised)
         known_share = rows.coverage if rows.coverage is not None else np.zeros(len(texts))
         coverage = np.where(vague, 0.0, known_share)
