@@ -194,7 +194,7 @@ class _GenericWords:
     def vague(self, text: str) -> bool:
         if any(w not in self.latin for w in _LATIN_WORD.findall(text)):
             return False
-        chars = [i for i, ch in enumerate(text) if _CJK.match(ch)]
+        chars = [m.start() for m in _CJK.finditer(text)]
         if not chars:
             return True
         covered = bytearray(len(text))

@@ -8,7 +8,10 @@ imported by ``fit`` alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +68,56 @@ def _remembered(
 
 #: Lines analysed at a time: bounds the memory of one call however many lines it is given.
 CHUNK_LINES = 2048
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Cyclic garbage collection off inside the block, and back as it was after it (also when
+    the block raises): classifying makes many small objects and no reference cycles, and the
+    collector's passes over them cost 8–12 % of a batch."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class ResultMemo:
+    """Results by what a line reads (normalised text, invoice category, cut or not), kept across
+    :meth:`TasClassifier.classify` calls — for a stream classified chunk by chunk, where a
+    ledger's services repeat from one chunk to the next. Bounded: past ``max_lines`` entries,
+    the oldest go first. Results depend on the model and its settings, so the memo remembers
+    them per model object, track and review settings; changing any of them starts afresh."""
+
+    def __init__(self, max_lines: int = 8192) -> None:
+        self.max_lines = max_lines
+        self._owner: tuple[Any, ...] = ()
+        self._rows: dict[tuple[str, str, bool], ResultRow] = {}
+
+    def rows_for(
+        self, model: TasClassifier, track: str | None
+    ) -> dict[tuple[str, str, bool], ResultRow]:
+        """The rows remembered for this model, track and settings (emptied if they changed)."""
+        owner = (model, model.coef_, track, model.review_threshold, model.review_margin)
+        same = len(self._owner) == len(owner) and all(
+            a is b or (i > 1 and a == b) for i, (a, b) in enumerate(zip(self._owner, owner))
+        )
+        if not same:
+            self._owner, self._rows = owner, {}
+        return self._rows
+
+    def trim(self) -> None:
+        """Forget the oldest rows past ``max_lines``."""
+        rows = self._rows
+        extra = len(rows) - self.max_lines
+        if extra > 0:
+            for key in list(itertools.islice(rows, extra)):
+                del rows[key]
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 
@@ -500,13 +553,21 @@ class TasClassifier:
     ) -> tuple[
         list[NormalisedText], np.ndarray, list[list[RuleMatch]], Any, np.ndarray, np.ndarray
     ]:
+        """:meth:`_analyse_normalised` of the lines normalised."""
+        self.check_fitted()
+        return self._analyse_normalised(normalise_batch(texts), allowed)
+
+    def _analyse_normalised(
+        self, normalised: list[NormalisedText], allowed: set[str] | None = None
+    ) -> tuple[
+        list[NormalisedText], np.ndarray, list[list[RuleMatch]], Any, np.ndarray, np.ndarray
+    ]:
         """Normalised texts, probabilities, rule matches, feature rows, which lines are
         remembered training lines (their probability is all on the remembered label), and which
         do not say what service was delivered (``vague``). With ``allowed`` codes (a track), a
         remembered label outside them is not used: the model's own answer is restricted instead."""
-        self.check_fitted()
-        normalised = normalise_batch(texts)
-        rows = self._rows([n.text for n in normalised])
+        texts = [n.text for n in normalised]
+        rows = self._rows(texts)
         product = rows.dot_in_numpy(self.coef_) if rows.small else rows.dot(self._coef64())
         logits = product + self.intercept_
         matches, votes, vague = self._rule_votes(normalised)
@@ -547,24 +608,70 @@ class TasClassifier:
         """Accuracy of ``predict`` against ``y``."""
         return float(np.mean(self.predict(X) == np.asarray(list(y))))
 
-    def classify(self, texts: Iterable[str], track: Track | str | None = None) -> list[Result]:
-        """Full results (code, confidence, alternatives, evidence, review flag), same order."""
+    def classify(
+        self,
+        texts: Iterable[str],
+        track: Track | str | None = None,
+        *,
+        memo: ResultMemo | None = None,
+    ) -> list[Result]:
+        """Full results (code, confidence, alternatives, evidence, review flag), same order.
+
+        Each distinct line *as the model reads it* (normalised text, invoice category, cut or
+        not) is analysed once per call and its result given to every line that reads the same,
+        each with its own ``text`` — a ledger repeats its services with other contract numbers
+        and months. ``memo`` (a :class:`ResultMemo`) carries those results across calls, for
+        callers that classify a stream chunk by chunk. Garbage collection is paused during the
+        call (and restored as it was, also on an error): results are many small objects."""
         texts = check_texts(texts)
         self.check_fitted()
         allowed = set(taxonomy.codes_for_track(track))
+        seen = memo.rows_for(self, track) if memo is not None else {}
         out: list[Result] = []
-        for start in range(0, len(texts), CHUNK_LINES):
-            out.extend(self._classify_chunk(texts[start : start + CHUNK_LINES], track, allowed))
+        with gc_paused():
+            for start in range(0, len(texts), CHUNK_LINES):
+                chunk = texts[start : start + CHUNK_LINES]
+                out.extend(self._classify_chunk(chunk, track, allowed, seen))
+                if memo is not None:
+                    memo.trim()
         return out
 
     def _classify_chunk(
-        self, texts: list[str], track: str | None, allowed: set[str]
+        self,
+        texts: list[str],
+        track: str | None,
+        allowed: set[str],
+        seen: dict[tuple[str, str, bool], ResultRow],
     ) -> list[Result]:
-        normalised, proba, matches, rows, known, vague = self._analyse(
-            texts, allowed if track is not None else None
+        """Results of ``texts``: lines repeated as given are normalised once, lines that read
+        the same once normalised are analysed once (``seen`` holds the rows found so far, by
+        what the line reads, with a blank ``text``)."""
+        distinct = list(dict.fromkeys(texts))
+        key_of = {
+            t: (n.text, n.category, n.truncated)
+            for t, n in zip(distinct, normalise_batch(distinct))
+        }
+        todo: dict[tuple[str, str, bool], NormalisedText] = {}
+        for key in key_of.values():
+            if key not in seen and key not in todo:
+                todo[key] = NormalisedText(original="", text=key[0], category=key[1],
+                                           truncated=key[2])  # fmt: skip
+        if todo:
+            found = self._chunk_rows(list(todo.values()), track, allowed)
+            seen.update(zip(todo, found))
+        from_row = Result.from_row
+        return [from_row(seen[key_of[t]]._replace(text=t)) for t in texts]
+
+    def _chunk_rows(
+        self, normalised: list[NormalisedText], track: str | None, allowed: set[str]
+    ) -> list[ResultRow]:
+        """The result rows of normalised lines (``text``: each line's ``original``), one by one:
+        the plain route that :meth:`_classify_chunk` gives every distinct line once."""
+        normalised, proba, matches, rows, known, vague = self._analyse_normalised(
+            normalised, allowed if track is not None else None
         )
         n_features = np.diff(rows.indptr)
-        filtered = np.zeros(len(texts), dtype=bool)
+        filtered = np.zeros(len(normalised), dtype=bool)
         if track is not None:
             proba, filtered = self._restrict_to_track(proba, allowed)
         order = np.argsort(-proba, axis=1, kind="stable")[:, :4]
@@ -578,7 +685,7 @@ class TasClassifier:
         return [
             self._result(
                 shared,
-                texts[i],
+                normalised[i].original,
                 normalised[i].text,
                 probabilities[i],
                 order[i].tolist(),
@@ -592,8 +699,8 @@ class TasClassifier:
                     filtered=bool(filtered[i]),
                     truncated=normalised[i].truncated,
                 ),
-            )
-            for i in range(len(texts))
+            ).row
+            for i in range(len(normalised))
         ]
 
     def _restrict_to_track(
