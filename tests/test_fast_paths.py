@@ -296,3 +296,23 @@ def test_vague_check_equals_character_by_character(lines):
 
     texts = [n.text for n in normalise_batch([*lines, *EDGE])]
     assert [is_vague(t) for t in texts] == [by_character(t) for t in texts]
+
+
+@pytest.mark.parametrize("track", [None, "trade"])
+def test_columns_equal_the_results(repeated, track):
+    from tas_classify.api import classify_arrays
+    from tas_classify.model.estimator import ResultMemo
+
+    model = TasClassifier.load(model_path("default"))
+    results = model.classify(repeated, track=track)
+    for out in (
+        model.classify_arrays(repeated, track=track),
+        model.classify_arrays(repeated, track=track, memo=ResultMemo(max_lines=64)),
+    ):
+        assert out["code"].tolist() == [r.code for r in results]
+        assert out["confidence"].tolist() == [r.confidence for r in results]
+        assert out["needs_review"].tolist() == [r.needs_review for r in results]
+        assert out["flags"].tolist() == [r.flags for r in results]
+        assert out["confidence"].dtype == np.float64 and out["needs_review"].dtype == bool
+    empty = classify_arrays([])
+    assert {k: len(v) for k, v in empty.items()} == dict.fromkeys(empty, 0)

@@ -643,9 +643,21 @@ class TasClassifier:
         allowed: set[str],
         seen: dict[tuple[str, str, bool], ResultRow],
     ) -> list[Result]:
-        """Results of ``texts``: lines repeated as given are normalised once, lines that read
-        the same once normalised are analysed once (``seen`` holds the rows found so far, by
-        what the line reads, with a blank ``text``)."""
+        """Results of ``texts``, each with its own text (see :meth:`_shared_rows`)."""
+        from_row = Result.from_row
+        rows = self._shared_rows(texts, track, allowed, seen)
+        return [from_row(row._replace(text=t)) for row, t in zip(rows, texts)]
+
+    def _shared_rows(
+        self,
+        texts: list[str],
+        track: str | None,
+        allowed: set[str],
+        seen: dict[tuple[str, str, bool], ResultRow],
+    ) -> list[ResultRow]:
+        """The result row of each line, with a blank ``text``: lines repeated as given are
+        normalised once, lines that read the same once normalised are analysed once (``seen``
+        holds the rows found so far, by what the line reads)."""
         distinct = list(dict.fromkeys(texts))
         key_of = {
             t: (n.text, n.category, n.truncated)
@@ -659,8 +671,38 @@ class TasClassifier:
         if todo:
             found = self._chunk_rows(list(todo.values()), track, allowed)
             seen.update(zip(todo, found))
-        from_row = Result.from_row
-        return [from_row(seen[key_of[t]]._replace(text=t)) for t in texts]
+        return [seen[key_of[t]] for t in texts]
+
+    def classify_arrays(
+        self,
+        texts: Iterable[str],
+        track: Track | str | None = None,
+        *,
+        memo: ResultMemo | None = None,
+    ) -> dict[str, np.ndarray]:
+        """The columns of :meth:`classify` for big jobs, without a :class:`Result` per line:
+        ``code`` (str), ``confidence`` (float64), ``needs_review`` (bool) and ``flags`` (each a
+        tuple of str, an object array), one entry per line in order. The values are those of
+        ``classify`` exactly; a line's evidence is one :meth:`classify` of that line away."""
+        texts = check_texts(texts)
+        self.check_fitted()
+        allowed = set(taxonomy.codes_for_track(track))
+        seen = memo.rows_for(self, track) if memo is not None else {}
+        rows: list[ResultRow] = []
+        with gc_paused():
+            for start in range(0, len(texts), CHUNK_LINES):
+                chunk = texts[start : start + CHUNK_LINES]
+                rows.extend(self._shared_rows(chunk, track, allowed, seen))
+                if memo is not None:
+                    memo.trim()
+        flags = np.empty(len(rows), dtype=object)
+        flags[:] = [r.flags for r in rows]
+        return {
+            "code": np.array([r.code for r in rows], dtype=str),
+            "confidence": np.array([r.confidence for r in rows], dtype=np.float64),
+            "needs_review": np.array([r.needs_review for r in rows], dtype=bool),
+            "flags": flags,
+        }
 
     def _chunk_rows(
         self, normalised: list[NormalisedText], track: str | None, allowed: set[str]
