@@ -84,21 +84,26 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: A line as given (str), or what it reads as (normalised text, invoice category, cut or not).
+Seen = str | tuple[str, str, bool]
+
+
 class ResultMemo:
     """Results by what a line reads (normalised text, invoice category, cut or not), kept across
     :meth:`TasClassifier.classify` calls — for a stream classified chunk by chunk, where a
-    ledger's services repeat from one chunk to the next. Bounded: past ``max_lines`` entries,
+    ledger's services repeat from one chunk to the next — and by line as given (the line is
+    then not even normalised again). Bounded: past ``max_lines`` entries,
     the oldest go first. Results depend on the model and its settings, so the memo remembers
     them per model object, track and review settings; changing any of them starts afresh."""
 
-    def __init__(self, max_lines: int = 8192) -> None:
+    def __init__(self, max_lines: int = 16384) -> None:
         self.max_lines = max_lines
         self._owner: tuple[Any, ...] = ()
-        self._rows: dict[tuple[str, str, bool], ResultRow] = {}
+        self._rows: dict[Seen, ResultRow] = {}
 
     def rows_for(
         self, model: TasClassifier, track: str | None
-    ) -> dict[tuple[str, str, bool], ResultRow]:
+    ) -> dict[Seen, ResultRow]:
         """The rows remembered for this model, track and settings (emptied if they changed)."""
         owner = (model, model.coef_, track, model.review_threshold, model.review_margin)
         same = len(self._owner) == len(owner) and all(
@@ -641,7 +646,7 @@ class TasClassifier:
         texts: list[str],
         track: str | None,
         allowed: set[str],
-        seen: dict[tuple[str, str, bool], ResultRow],
+        seen: dict[Seen, ResultRow],
     ) -> list[Result]:
         """Results of ``texts``, each with its own text (see :meth:`_shared_rows`)."""
         from_row = Result.from_row
@@ -653,15 +658,14 @@ class TasClassifier:
         texts: list[str],
         track: str | None,
         allowed: set[str],
-        seen: dict[tuple[str, str, bool], ResultRow],
+        seen: dict[Seen, ResultRow],
     ) -> list[ResultRow]:
         """The result row of each line, with a blank ``text``: lines repeated as given are
         normalised once, lines that read the same once normalised are analysed once (``seen``
-        holds the rows found so far, by what the line reads)."""
-        distinct = list(dict.fromkeys(texts))
+        holds the rows found so far, by line as given and by what the line reads)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in seen))
         key_of = {
-            t: (n.text, n.category, n.truncated)
-            for t, n in zip(distinct, normalise_batch(distinct))
+            t: (n.text, n.category, n.truncated) for t, n in zip(missing, normalise_batch(missing))
         }
         todo: dict[tuple[str, str, bool], NormalisedText] = {}
         for key in key_of.values():
@@ -671,7 +675,9 @@ class TasClassifier:
         if todo:
             found = self._chunk_rows(list(todo.values()), track, allowed)
             seen.update(zip(todo, found))
-        return [seen[key_of[t]] for t in texts]
+        for t, key in key_of.items():
+            seen[t] = seen[key]
+        return [seen[t] for t in texts]
 
     def classify_arrays(
         self,
