@@ -649,9 +649,10 @@ class TasClassifier:
         seen: dict[Seen, ResultRow],
     ) -> list[Result]:
         """Results of ``texts``, each with its own text (see :meth:`_shared_rows`)."""
-        from_row = Result.from_row
+        from_row, make = Result.from_row, tuple.__new__
         rows = self._shared_rows(texts, track, allowed, seen)
-        return [from_row(row._replace(text=t)) for row, t in zip(rows, texts)]
+        # row._replace(text=t), three times quicker (text is the first field)
+        return [from_row(make(ResultRow, (t, *row[1:]))) for row, t in zip(rows, texts)]
 
     def _shared_rows(
         self,
