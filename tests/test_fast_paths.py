@@ -316,3 +316,40 @@ def test_columns_equal_the_results(repeated, track):
         assert out["confidence"].dtype == np.float64 and out["needs_review"].dtype == bool
     empty = classify_arrays([])
     assert {k: len(v) for k, v in empty.items()} == dict.fromkeys(empty, 0)
+
+
+def test_hash_table_finds_what_the_sorted_keys_find(lines):
+    from tas_classify.features import PackedIndex, _pack
+
+    model = TasClassifier.load(model_path("default"))
+    vocab = model.vocabulary_
+    joined = "\n".join(n.text for n in normalise_batch(lines))
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = codes.astype(np.int64)
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3):
+        keys = np.concatenate(
+            [_pack(codes, n, np.arange(len(codes) - n + 1)), vocab._char_keys,
+             rng.integers(0, 2**62, 5000), np.array([0, 2**63 - 1])]
+        )  # fmt: skip
+        at = np.searchsorted(vocab._char_keys, keys)
+        at[at == len(vocab._char_keys)] = 0
+        expected = np.where(vocab._char_keys[at] == keys, vocab._char_cols[at], -1)
+        assert np.array_equal(vocab._char_columns(keys), expected)  # the hash table
+        assert np.array_equal(vocab._char_columns(keys[:1000]), expected[:1000])  # the search
+    empty = PackedIndex(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    assert empty.lookup(np.array([0, 5])).tolist() == [-1, -1]
+    crowded = PackedIndex(np.arange(0, 2**20, 64), np.arange(2**14))  # keys sharing slots
+    assert crowded.lookup(np.arange(0, 2**20, 32)).tolist() == [
+        i // 2 if i % 2 == 0 else -1 for i in range(2**15)
+    ]
+
+
+def test_rule_votes_of_a_chunk_equal_line_by_line_scores(lines):
+    model = TasClassifier.load(model_path("default"))
+    normalised = normalise_batch([*lines, *EDGE])
+    matches, votes, vague = model._rule_votes(normalised)
+    expected = np.array([model.rule_matcher_.scores(m) for m in matches])
+    expected[vague] = 0.0
+    assert np.array_equal(votes, expected)
+    assert model._rule_votes([])[1].shape == (0, len(model.rule_matcher_.codes))

@@ -374,10 +374,17 @@ class TasClassifier:
     ) -> tuple[list[list[RuleMatch]], np.ndarray, np.ndarray]:
         """Fired rules, vote sums, and which lines are vague: a vague line's votes are zero,
         since rules that fire on generic words ("技术支持服务费") prove nothing."""
-        matches = [self.rule_matcher_.match(n.text, n.category) for n in normalised]
-        votes = np.zeros((len(matches), len(self.rule_matcher_.codes)))
-        for i, m in enumerate(matches):
-            votes[i] = self.rule_matcher_.scores(m)
+        matcher = self.rule_matcher_
+        matches = [matcher.match(n.text, n.category) for n in normalised]
+        # RuleMatcher.scores of every line in one np.add.at: it adds in the order given, from
+        # zero, as scores does line by line (the same sums to the bit)
+        column = {c: j for j, c in enumerate(matcher.codes)}
+        fired = [(i, column[m.code], m.weight)
+                 for i, line in enumerate(matches) for m in line if m.code in column]  # fmt: skip
+        votes = np.zeros((len(matches), len(matcher.codes)))
+        if fired:
+            at_row, at_code, weight = zip(*fired)
+            np.add.at(votes, (np.array(at_row), np.array(at_code)), np.array(weight))
         vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
         votes[vague] = 0.0
         return matches, votes, vague
