@@ -49,7 +49,8 @@ def classify_batch(
     chunks = (lines[i : i + size] for i in range(0, len(lines), size))
     workers = ChunkClassifier(model_path("default"), track, n_jobs, convert=_rows_without_text)
     rows = (row for chunk in workers.map(chunks) for row in chunk)
-    return [Result.from_row(row._replace(text=text)) for text, row in zip(lines, rows)]
+    from_row, make = Result.from_row, tuple.__new__  # row._replace(text=text), 3x quicker
+    return [from_row(make(ResultRow, (text, *row[1:]))) for text, row in zip(lines, rows)]
 
 
 def classify_arrays(
