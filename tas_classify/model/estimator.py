@@ -84,46 +84,58 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-#: A line as given (str), or what it reads as (normalised text, invoice category, cut or not).
-Seen = str | tuple[str, str, bool]
+#: What a line reads as: normalised text, invoice category, cut or not.
+Reading = tuple[str, str, bool]
+
+
+class Seen:
+    """Result rows (with a blank ``text``) found so far: by what a line reads as (``reads``)
+    and by line as given (``lines``, so a repeated line is not even normalised again)."""
+
+    def __init__(self) -> None:
+        self.reads: dict[Reading, ResultRow] = {}
+        self.lines: dict[str, ResultRow] = {}
+
+
+def _drop_oldest(rows: dict[Any, ResultRow], keep: int) -> None:
+    """Delete the first-inserted entries of ``rows`` past ``keep``."""
+    extra = len(rows) - keep
+    if extra > 0:
+        for key in list(itertools.islice(rows, extra)):
+            del rows[key]
 
 
 class ResultMemo:
-    """Results by what a line reads (normalised text, invoice category, cut or not), kept across
-    :meth:`TasClassifier.classify` calls — for a stream classified chunk by chunk, where a
-    ledger's services repeat from one chunk to the next — and by line as given (the line is
-    then not even normalised again). Bounded: past ``max_lines`` entries,
-    the oldest go first. Results depend on the model and its settings, so the memo remembers
-    them per model object, track and review settings; changing any of them starts afresh."""
+    """Results by what a line reads as (normalised text, invoice category, cut or not), kept
+    across :meth:`TasClassifier.classify` calls — for a stream classified chunk by chunk, where
+    a ledger's services repeat from one chunk to the next — and by line as given. Bounded: past
+    ``max_lines`` of either kind the oldest go first (a result row takes about 2.5 KB, so the
+    default holds about 10 MiB). Results depend on the model and its settings, so the memo
+    keeps them per model object, track and review settings; changing any of them starts
+    afresh."""
 
-    def __init__(self, max_lines: int = 16384) -> None:
+    def __init__(self, max_lines: int = 4096) -> None:
         self.max_lines = max_lines
         self._owner: tuple[Any, ...] = ()
-        self._rows: dict[Seen, ResultRow] = {}
+        self._seen = Seen()
 
-    def rows_for(
-        self, model: TasClassifier, track: str | None
-    ) -> dict[Seen, ResultRow]:
+    def rows_for(self, model: TasClassifier, track: str | None) -> Seen:
         """The rows remembered for this model, track and settings (emptied if they changed)."""
         owner = (model, model.coef_, track, model.review_threshold, model.review_margin)
         same = len(self._owner) == len(owner) and all(
             a is b or (i > 1 and a == b) for i, (a, b) in enumerate(zip(self._owner, owner))
         )
         if not same:
-            self._owner, self._rows = owner, {}
-        return self._rows
+            self._owner, self._seen = owner, Seen()
+        return self._seen
 
     def trim(self) -> None:
-        """Forget the oldest rows past ``max_lines``."""
-        rows = self._rows
-        extra = len(rows) - self.max_lines
-        if extra > 0:
-            for key in list(itertools.islice(rows, extra)):
-                del rows[key]
+        """Forget the oldest rows past ``max_lines`` (of each kind)."""
+        _drop_oldest(self._seen.reads, self.max_lines)
+        _drop_oldest(self._seen.lines, self.max_lines)
 
     def __len__(self) -> int:
-        return len(self._rows)
-
+        return len(self._seen.reads)
 
 
 @dataclass(frozen=True)
@@ -638,7 +650,7 @@ class TasClassifier:
         texts = check_texts(texts)
         self.check_fitted()
         allowed = set(taxonomy.codes_for_track(track))
-        seen = memo.rows_for(self, track) if memo is not None else {}
+        seen = memo.rows_for(self, track) if memo is not None else Seen()
         out: list[Result] = []
         with gc_paused():
             for start in range(0, len(texts), CHUNK_LINES):
@@ -653,7 +665,7 @@ class TasClassifier:
         texts: list[str],
         track: str | None,
         allowed: set[str],
-        seen: dict[Seen, ResultRow],
+        seen: Seen,
     ) -> list[Result]:
         """Results of ``texts``, each with its own text (see :meth:`_shared_rows`)."""
         from_row, make = Result.from_row, tuple.__new__
@@ -666,26 +678,27 @@ class TasClassifier:
         texts: list[str],
         track: str | None,
         allowed: set[str],
-        seen: dict[Seen, ResultRow],
+        seen: Seen,
     ) -> list[ResultRow]:
         """The result row of each line, with a blank ``text``: lines repeated as given are
         normalised once, lines that read the same once normalised are analysed once (``seen``
         holds the rows found so far, by line as given and by what the line reads)."""
-        missing = list(dict.fromkeys(t for t in texts if t not in seen))
+        lines, reads = seen.lines, seen.reads
+        missing = list(dict.fromkeys(t for t in texts if t not in lines))
         key_of = {
             t: (n.text, n.category, n.truncated) for t, n in zip(missing, normalise_batch(missing))
         }
-        todo: dict[tuple[str, str, bool], NormalisedText] = {}
+        todo: dict[Reading, NormalisedText] = {}
         for key in key_of.values():
-            if key not in seen and key not in todo:
+            if key not in reads and key not in todo:
                 todo[key] = NormalisedText(original="", text=key[0], category=key[1],
                                            truncated=key[2])  # fmt: skip
         if todo:
             found = self._chunk_rows(list(todo.values()), track, allowed)
-            seen.update(zip(todo, found))
+            reads.update(zip(todo, found))
         for t, key in key_of.items():
-            seen[t] = seen[key]
-        return [seen[t] for t in texts]
+            lines[t] = reads[key]
+        return [lines[t] for t in texts]
 
     def classify_arrays(
         self,
@@ -701,7 +714,7 @@ class TasClassifier:
         texts = check_texts(texts)
         self.check_fitted()
         allowed = set(taxonomy.codes_for_track(track))
-        seen = memo.rows_for(self, track) if memo is not None else {}
+        seen = memo.rows_for(self, track) if memo is not None else Seen()
         rows: list[ResultRow] = []
         with gc_paused():
             for start in range(0, len(texts), CHUNK_LINES):
