@@ -2,19 +2,26 @@
 
 Sections (each in fresh processes where start-up matters):
 
-- throughput: ``classify_batch`` on N distinct generated ledger lines (no line repeats, so no
-  cache can help), pinned to one core with ``taskset -c 0``, next to the naive pipeline a user
-  would write — ``TfidfVectorizer(tokenizer=jieba.lcut)`` + ``LogisticRegression`` trained on the
-  same corpus — and next to our own plain route (the pure-Python jieba engine), whose results
-  must be identical;
+- throughput: ``classify_batch`` on three streams, in one process pinned to one core with
+  ``taskset -c 0``: N distinct generated ledger lines (no line repeats); a ledger's service
+  column, 2,000 services repeated to 30,000 rows with each row's contract number and month in
+  their own columns (the text cell repeats); and the same with number and month written into the
+  text (``HT2024-00381 软件开发服务 2024年3月``: every line differs, but reads the same as the
+  other copies once normalised). Next to it, on the same lines and alternating with it, the
+  naive pipeline a user would write — ``TfidfVectorizer(tokenizer=jieba.lcut)`` +
+  ``LogisticRegression`` trained on the same corpus — and fastText (``train_supervised``) on
+  rjieba tokens; ranges over ``--repeats`` rounds, ratios taken round by round. Our results
+  must be identical to the plain route (every line analysed on its own) and, on the distinct
+  stream, to the pure-Python jieba engine;
 - first answer: wall time of ``tas-classify classify "…"`` and of
   ``python -c "import tas_classify; tas_classify.classify('…')"`` in new processes (median of 5),
   ``import tas_classify`` alone, and the peak RSS of one classification;
 - jobs: ``classify_batch(n_jobs=2)`` and ``tas-classify batch --jobs 2`` against one job;
 - model: size of the shipped model folder.
 
-Run:  python benchmarks/speed.py [--lines 50000] [--json]
-(needs scikit-learn for the naive pipeline: pip install -e '.[train]')
+Run:  python benchmarks/speed.py [--lines 50000] [--repeats 3] [--no-jobs] [--json]
+(needs scikit-learn for the naive pipeline: pip install -e '.[train]'; fastText from the
+fasttext or fasttext-numpy2-wheel package, skipped when missing)
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -65,26 +73,43 @@ def _wall(command: list[str], runs: int = 5) -> tuple[float, float]:
 
 
 THROUGHPUT = """
-import json, sys, time, hashlib, pickle
-sys.path.insert(0, {here!r})
-from ledger_lines import ledger_lines
-import tas_classify
-lines = ledger_lines({n}, seed=101)
-assert len(set(lines)) == len(lines)
-tas_classify.classify("预热")
-start = time.perf_counter()
-results = tas_classify.classify_batch(lines)
-seconds = time.perf_counter() - start
-digest = hashlib.sha256(repr([r.to_dict() for r in results]).encode()).hexdigest()
-engine = tas_classify.default_model().tokenizer_.engine_name
-print(json.dumps({{"seconds": seconds, "digest": digest, "engine": engine}}))
-"""
-
-NAIVE = """
-import json, logging, sys, time, warnings
+import hashlib, json, logging, random, sys, tempfile, time, warnings
 warnings.simplefilter("ignore")
 sys.path.insert(0, {here!r})
-from ledger_lines import ledger_lines
+from ledger_lines import ledger_lines, load_base_lines
+from speed import ledger_stream
+import tas_classify
+from tas_classify import taxonomy
+from tas_classify.model.estimator import CHUNK_LINES
+from tas_classify.results import Result
+from tas_classify.text import normalise_batch
+
+base = list(dict.fromkeys(t for t, _ in load_base_lines()))
+random.Random(5).shuffle(base)
+services = base[:{services}]
+streams = {{
+    "distinct": ledger_lines({n}, seed=101),
+    "ledger": ledger_stream(services, {ledger_lines}, in_text=False),
+    "ledger_in_text": ledger_stream(services, {ledger_lines}, in_text=True),
+}}
+assert len(set(streams["distinct"])) == len(streams["distinct"])
+
+# our model, and the plain route: every line analysed on its own (no repeat found)
+model = tas_classify.default_model()
+tas_classify.classify("预热")
+
+def plain(lines):
+    out = []
+    for start in range(0, len(lines), CHUNK_LINES):
+        chunk = normalise_batch(lines[start : start + CHUNK_LINES])
+        rows = model._chunk_rows(chunk, None, set(taxonomy.codes()))
+        out.extend(Result.from_row(r) for r in rows)
+    return out
+
+def digest(results):
+    return hashlib.sha256(repr([r.to_dict() for r in results]).encode()).hexdigest()
+
+# the naive pipeline a user would write, trained on the same corpus
 import jieba
 jieba.setLogLevel(logging.WARNING)
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -93,15 +118,78 @@ from sklearn.pipeline import make_pipeline
 from tas_classify._resources import data_path
 from tas_classify.ledger.labeled import read_labeled
 corpus = read_labeled([data_path("corpus")])
-pipe = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None),
-                     LogisticRegression(max_iter=3000))
-pipe.fit(list(corpus.texts), list(corpus.labels))
-lines = ledger_lines({n}, seed=101)
-pipe.predict_proba(lines[:10])
-start = time.perf_counter()
-pipe.predict_proba(lines)
-print(json.dumps({{"seconds": time.perf_counter() - start}}))
+naive = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None),
+                      LogisticRegression(max_iter=3000))
+naive.fit(list(corpus.texts), list(corpus.labels))
+naive.predict_proba(streams["distinct"][:10])
+
+# fastText with rjieba tokens, trained on the same corpus
+fast_text = None
+try:
+    import fasttext, rjieba
+    cutter = rjieba.Jieba()
+    def tokens(line):
+        return " ".join(w for w in cutter.cut(line, False) if w.strip())
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as fh:
+        for text, label in zip(corpus.texts, corpus.labels):
+            fh.write(f"__label__{{label}} {{tokens(text)}}\\n")
+        fh.flush()
+        fast_text = fasttext.train_supervised(input=fh.name, epoch=25, wordNgrams=2, verbose=0)
+    def fast_text_predict(lines):
+        return fast_text.predict([tokens(t) for t in lines], k=1)
+    fast_text_predict(streams["distinct"][:10])
+except ImportError:
+    pass
+
+figures = {{name: {{"ours": [], "naive": [], "fasttext": []}} for name in streams}}
+for _ in range({repeats}):  # alternating, so a busy moment hits every contender alike
+    for name, lines in streams.items():
+        start = time.perf_counter(); results = tas_classify.classify_batch(lines)
+        figures[name]["ours"].append(time.perf_counter() - start)
+        start = time.perf_counter(); naive.predict_proba(lines)
+        figures[name]["naive"].append(time.perf_counter() - start)
+        if fast_text is not None:
+            start = time.perf_counter(); fast_text_predict(lines)
+            figures[name]["fasttext"].append(time.perf_counter() - start)
+        figures[name].setdefault("digest", digest(results))
+        figures[name].setdefault("distinct_read", len({{(n.text, n.category, n.truncated)
+                                                      for n in normalise_batch(lines)}}))
+        figures[name].setdefault("lines", len(lines))
+for name, lines in streams.items():
+    figures[name]["identical_to_plain_route"] = figures[name]["digest"] == digest(plain(lines))
+print(json.dumps({{"streams": figures, "engine": model.tokenizer_.engine_name}}))
 """
+
+JIEBA_DIGEST = """
+import hashlib, json, sys
+sys.path.insert(0, {here!r})
+from ledger_lines import ledger_lines
+import tas_classify
+lines = ledger_lines({n}, seed=101)
+results = tas_classify.classify_batch(lines)
+digest = hashlib.sha256(repr([r.to_dict() for r in results]).encode()).hexdigest()
+engine = tas_classify.default_model().tokenizer_.engine_name
+print(json.dumps({{"digest": digest, "engine": engine}}))
+"""
+
+
+def ledger_stream(services: list[str], lines: int, *, in_text: bool, seed: int = 17) -> list[str]:
+    """A ledger's service column: ``services`` repeated to ``lines`` rows in a shuffled order,
+    each row with its own contract number and month. With ``in_text`` those are written into
+    the cell (``HT2024-00381 软件开发服务 2024年3月``); without, they sit in their own columns
+    and the text cell repeats as it is (real ledgers: 30,000 rows held 777 distinct texts)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(lines):
+        service = services[i % len(services)]
+        if in_text:
+            number = f"HT{rng.randint(2019, 2026)}-{rng.randrange(100000):05d}"
+            month = f"{rng.randint(2019, 2026)}年{rng.randint(1, 12)}月"
+            service = f"{number} {service} {month}"
+        out.append(service)
+    rng.shuffle(out)
+    return out
+
 
 JOBS = """
 import json, sys, time
@@ -120,26 +208,47 @@ print(json.dumps({{"one": t1, "two": t2, "same": one == two}}))
 """
 
 
-def throughput(n: int) -> dict[str, object]:
-    fast = json.loads(_python(THROUGHPUT.format(here=str(HERE), n=n)))
-    plain = json.loads(
-        _python(THROUGHPUT.format(here=str(HERE), n=n), {"TAS_CLASSIFY_TOKENIZER": "jieba"})
+def _range(values: list[float], scale: float = 1.0, digits: int = 0) -> str:
+    low, high = min(values) * scale, max(values) * scale
+    return f"{low:,.{digits}f}–{high:,.{digits}f}" if digits else f"{low:,.0f}–{high:,.0f}"
+
+
+def throughput(n: int, ledger_lines: int, services: int, repeats: int) -> dict[str, object]:
+    """Lines per second of ours, the naive pipeline and fastText (rjieba tokens) on each stream,
+    alternating in one process pinned to one core, as ranges over ``repeats`` runs; ratios are
+    taken run by run (the naive time over ours in the same round)."""
+    code = THROUGHPUT.format(
+        here=str(HERE), n=n, ledger_lines=ledger_lines, services=services, repeats=repeats
     )
-    naive = json.loads(_python(NAIVE.format(here=str(HERE), n=n)))
-    return {
-        "lines": n,
-        "ours_lines_per_s": round(n / fast["seconds"]),
-        "ours_engine": fast["engine"],
-        "plain_route_lines_per_s": round(n / plain["seconds"]),
-        "naive_lines_per_s": round(n / naive["seconds"]),
-        "ours_vs_naive": round(naive["seconds"] / fast["seconds"], 2),
-        "identical_to_plain_route": fast["digest"] == plain["digest"],
-    }
+    run = json.loads(_python(code))
+    jieba = json.loads(
+        _python(JIEBA_DIGEST.format(here=str(HERE), n=n), {"TAS_CLASSIFY_TOKENIZER": "jieba"})
+    )
+    out: dict[str, object] = {"engine": run["engine"]}
+    for name, f in run["streams"].items():
+        lines = f["lines"]
+        figures = {
+            "lines": lines,
+            "distinct_as_read": f["distinct_read"],
+            "ours_lines_per_s": _range([lines / s for s in f["ours"]]),
+            "naive_lines_per_s": _range([lines / s for s in f["naive"]]),
+            "ours_vs_naive": _range([a / b for a, b in zip(f["naive"], f["ours"])], digits=2),
+            "identical_to_plain_route": f["identical_to_plain_route"],
+        }
+        if f["fasttext"]:
+            figures["fasttext_rjieba_lines_per_s"] = _range([lines / s for s in f["fasttext"]])
+            figures["ours_vs_fasttext"] = _range(
+                [a / b for a, b in zip(f["fasttext"], f["ours"])], digits=2
+            )
+        if name == "distinct":
+            figures["identical_to_jieba_engine"] = f["digest"] == jieba["digest"]
+        out[name] = figures
+    return out
 
 
 def first_answer() -> dict[str, object]:
-    cli = shutil.which("tas-classify") or "tas-classify"
-    cli_wall, _ = _wall([cli, "classify", LINE])
+    # ``-m``: the package of this checkout, as ``tas-classify`` runs it once installed
+    cli_wall, _ = _wall([sys.executable, "-m", "tas_classify", "classify", LINE])
     py_wall, py_rss = _wall(
         [sys.executable, "-c", f"import tas_classify; tas_classify.classify({LINE!r})"]
     )
@@ -182,23 +291,33 @@ def model_size() -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=50_000)
+    parser.add_argument("--lines", type=int, default=50_000, help="distinct lines")
+    parser.add_argument("--ledger-lines", type=int, default=30_000)
+    parser.add_argument("--services", type=int, default=2_000)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--jobs-lines", type=int, default=200_000)
+    parser.add_argument("--no-jobs", action="store_true", help="skip the two-job section")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    report = {
-        "throughput": throughput(args.lines),
+    report: dict[str, dict[str, object]] = {
+        "throughput": throughput(args.lines, args.ledger_lines, args.services, args.repeats),
         "first_answer": first_answer(),
-        "jobs": jobs(args.jobs_lines),
-        "model": model_size(),
     }
+    if not args.no_jobs:
+        report["jobs"] = jobs(args.jobs_lines)
+    report["model"] = model_size()
     if args.json:
         print(json.dumps(report, indent=2))
         return
     for section, figures in report.items():
         print(section)
         for key, value in figures.items():
-            print(f"  {key:38s} {value}")
+            if isinstance(value, dict):
+                print(f"  {key}")
+                for name, figure in value.items():
+                    print(f"    {name:36s} {figure}")
+            else:
+                print(f"  {key:38s} {value}")
 
 
 if __name__ == "__main__":

@@ -5,12 +5,16 @@
 'ITO-01'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tas_classify._version import __version__
 from tas_classify.api import classify, classify_batch, default_model
-from tas_classify.ledger.frame import classify_frame
 from tas_classify.model.estimator import NotFittedError, TasClassifier
 from tas_classify.results import Candidate, Evidence, FeatureWeight, Result, ResultRow
 from tas_classify.rules import RuleMatch
+
+if TYPE_CHECKING:
+    from tas_classify.ledger.frame import classify_frame
 
 __all__ = [
     "Candidate",
@@ -27,3 +31,13 @@ __all__ = [
     "classify_frame",
     "default_model",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``classify_frame`` is imported on first use: the ledger layer is not needed to classify
+    a line, and importing it costs start-up time."""
+    if name == "classify_frame":
+        from tas_classify.ledger.frame import classify_frame
+
+        return classify_frame
+    raise AttributeError(f"module 'tas_classify' has no attribute {name!r}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from tas_classify._resources import model_path
 from tas_classify.model.estimator import check_texts
 from tas_classify.model.shipped import default_model
@@ -11,7 +13,7 @@ from tas_classify.parallel import ChunkClassifier
 from tas_classify.results import Result, ResultRow
 from tas_classify.taxonomy import Track
 
-__all__ = ["classify", "classify_batch", "default_model"]
+__all__ = ["classify", "classify_arrays", "classify_batch", "default_model"]
 
 
 def classify(text: str, track: Track | str | None = None) -> Result:
@@ -47,7 +49,22 @@ def classify_batch(
     chunks = (lines[i : i + size] for i in range(0, len(lines), size))
     workers = ChunkClassifier(model_path("default"), track, n_jobs, convert=_rows_without_text)
     rows = (row for chunk in workers.map(chunks) for row in chunk)
-    return [Result.from_row(row._replace(text=text)) for text, row in zip(lines, rows)]
+    from_row, make = Result.from_row, tuple.__new__  # row._replace(text=text), 3x quicker
+    return [from_row(make(ResultRow, (text, *row[1:]))) for text, row in zip(lines, rows)]
+
+
+def classify_arrays(
+    texts: Iterable[str], track: Track | str | None = None
+) -> dict[str, np.ndarray]:
+    """Classify many lines into columns — ``code``, ``confidence``, ``needs_review``, ``flags``
+    (NumPy arrays, one entry per line) — without a :class:`Result` per line; the values are
+    those of :func:`classify_batch`.
+
+    >>> out = classify_arrays(["IDC机柜托管费", "IDC机柜托管费 2024年3月", ""])
+    >>> out["code"].tolist(), out["flags"][2]
+    (['ITO-06', 'ITO-06', 'NONE'], ('empty',))
+    """
+    return default_model().classify_arrays(texts, track=track)
 
 
 def _rows_without_text(results: list[Result]) -> list[ResultRow]:

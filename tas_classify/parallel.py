@@ -10,11 +10,13 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from tas_classify.model.estimator import TasClassifier, load
+from tas_classify.model.estimator import ResultMemo, TasClassifier, load
 from tas_classify.model.shipped import default_model
 from tas_classify.results import Result
 
 _worker_model: TasClassifier | None = None
+#: A worker's results by what a line reads, kept from one chunk to the next (bounded).
+_worker_memo = ResultMemo()
 #: What a worker does to a chunk's results before sending them back (a module-level function).
 Converter = Callable[[list[Result]], list[Any]]
 
@@ -34,7 +36,7 @@ def _init_worker(model_dir: str | None) -> None:
 
 def _classify_in_worker(texts: list[str], track: str | None, convert: Converter) -> list[Any]:
     assert _worker_model is not None, "the worker's initializer loads the model"
-    return convert(_worker_model.classify(texts, track=track))
+    return convert(_worker_model.classify(texts, track=track, memo=_worker_memo))
 
 
 class ChunkClassifier:
@@ -58,6 +60,8 @@ class ChunkClassifier:
         self.n_jobs = max(1, n_jobs)
         self.convert = convert
         self._model: TasClassifier | None = None
+        # Services repeat from chunk to chunk in a ledger: each is analysed once (bounded).
+        self._memo = ResultMemo()
 
     @property
     def model(self) -> TasClassifier:
@@ -70,7 +74,7 @@ class ChunkClassifier:
         """The converted results of each chunk, in order."""
         if self.n_jobs == 1:
             for texts in chunks:
-                yield self.convert(self.model.classify(texts, track=self.track))
+                yield self.convert(self.model.classify(texts, track=self.track, memo=self._memo))
             return
         from joblib.externals.loky import get_reusable_executor
 

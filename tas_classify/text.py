@@ -57,6 +57,12 @@ def _noise(pattern: str) -> tuple[re.Pattern[str], str]:
 
 # Each pattern removes one kind of ledger noise; order matters (longest constructs first).
 #
+# Patterns start with a character or a class where they can (``\d\d{3}``, not ``\d{4}``; a
+# look-behind moved after the first character, ``[a-z](?<![a-z0-9].)`` for
+# ``(?<![a-z0-9])[a-z]``): the regular-expression engine then skips to the next place such a
+# character occurs instead of trying the pattern at every position — the same matches, found
+# about twice as fast (tests/test_hostile_text.py compares them with the plain patterns).
+#
 # Every pattern runs in time linear in the line: no two adjacent repeats can share characters
 # (``\s*(?:[#:]\s*)?``, not ``\s*[#:]?\s*``), and a repeat over a run of characters (digits,
 # letters) either is bounded or is only tried from the start of the run — a later start in the
@@ -66,11 +72,11 @@ _NOISE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     _noise(p)
     for p in (
         # year ranges: 2026-2028年, 2026年至2027年, 2025~2026年度
-        r"\d{4}\s*(?:年\s*)?(?:-|至|到|~|—)\s*\d{4}\s*年度?",
+        r"\d\d{3}\s*(?:年\s*)?(?:-|至|到|~|—)\s*\d{4}\s*年度?",
         # contract / order / invoice numbers: HT-2024-0381, PO#4500012, No.12, SOW #3, 合同号:AB12
         r"(?:no\.?|sow|po|wo|inv|ht|contract|合同|订单|编号|发票)\s*(?:[#:：\-]\s*)?"
         rf"[a-z]{{0,{_MAX_NUMBER_LETTERS}}}[-_/]?\d[a-z0-9_\-/]*",
-        r"(?<![a-z0-9])[a-z]{1,6}[-_/]\d{2,}[a-z0-9_\-/]*|(?<![a-z0-9])[a-z]{1,6}\d{3,}[a-z0-9_\-/]*",
+        r"[a-z](?<![a-z0-9].)[a-z]{0,5}(?:[-_/]\d{2,}|\d{3,})[a-z0-9_\-/]*",
         r"[#№]\s*\d[a-z0-9_\-/]*",
         # amounts: ¥386,000.00  $12k  38.6万元  120,000 元  usd 5,000
         r"(?:[¥$€£]|rmb|cny|usd|eur|jpy|hkd)\s*-?\d[\d,]*(?:\.\d+)?\s*(?:k|m|万|亿)?",
@@ -79,19 +85,19 @@ _NOISE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         r"(?:-(?=\d)|(?<![\d,])(,*))\d[\d,]*(?:\.\d+)?\s*"
         r"(?:万元|亿元|元|万|rmb|cny|usd|美元|欧元|日元|港币)",
         # dates and periods: 2024-03-01, 2024/3, 2024年3月5日, 2025年度, 3月, q3, fy2024, h1
-        r"\d{4}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,2})?(?![\da-z])",
-        r"\d{2,4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?",
-        r"\d{4}\s*年度?",
+        r"\d\d{3}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,2})?(?![\da-z])",
+        r"\d\d{1,3}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?",
+        r"\d\d{3}\s*年度?",
         # Taiwan (民國) years and quarters: 115年度, 第1季, 第三季度
-        r"(?<!\d)1[01]\d\s*年度?",
+        r"1(?<!\d.)[01]\d\s*年度?",
         r"第\s*[1-4一二三四]\s*季度?",
-        r"\d{1,2}\s*月份?(?:\s*\d{1,2}\s*[日号])?",
-        r"\b(?:fy\d{2,4}|q[1-4]|h[12])\b",
+        r"\d\d?\s*月份?(?:\s*\d{1,2}\s*[日号])?",
+        r"(?:f(?<!\w.)y\d{2,4}|q(?<!\w.)[1-4]|h(?<!\w.)[12])\b",
         # phase markers: 一期, 第二期, 3期, phase 2, stage ii (from 第 or the start of the numeral)
         rf"(?:第|(?<![{_CN_DIGITS}\d]))[{_CN_DIGITS}\d]+\s*期",
-        r"\b(?:phase|stage|lot)\s*[\divx]+\b",
+        r"(?:p(?<!\w.)hase|s(?<!\w.)tage|l(?<!\w.)ot)\s*[\divx]+\b",
         # bare numbers that are not part of a term such as 5g, 3d, 4k
-        r"(?<![a-z\d])\d+(?:[.,]\d+)*%?(?![a-z\d])",
+        r"\d(?<![a-z\d].)\d*(?:[.,]\d+)*%?(?![a-z\d])",
     )
 )
 _BRACKETS = re.compile(r"[()\[\]{}<>《》〈〉【】〔〕「」『』“”\"'‘’*＊|]")
@@ -194,7 +200,7 @@ class _GenericWords:
     def vague(self, text: str) -> bool:
         if any(w not in self.latin for w in _LATIN_WORD.findall(text)):
             return False
-        chars = [i for i, ch in enumerate(text) if _CJK.match(ch)]
+        chars = [m.start() for m in _CJK.finditer(text)]
         if not chars:
             return True
         covered = bytearray(len(text))

@@ -139,3 +139,217 @@ def test_wrappers_do_not_cross_lines():
     assert [n.text for n in normalise_batch(lines)] == [
         "短行", "运维服务采购", "a", "恒达科技有限公司", "某有限公司"
     ]  # fmt: skip
+
+
+def test_vocabulary_packing_equals_term_by_term():
+    """The vectorised start-up reading of the terms gives the keys, columns and word lookup the
+    term-by-term code gave, odd terms included (lone surrogates, 4-character grams, empty)."""
+    from tas_classify.features import TfidfVocabulary
+
+    model = TasClassifier.load(model_path("default"))
+    extra = ["c:\ud800", "c:a\ud800b", "w:\ud801", "c:abcd", "c:", "w:", "x:ab", "c:🙂", "w:w:"]
+    for terms in (model.vocabulary_.terms + extra, ["c:a"], ["w:a"], [], extra):
+        vocab = TfidfVocabulary(terms, np.ones(len(terms)))
+        packed = sorted(
+            (TfidfVocabulary._pack_term(t[2:]), i)
+            for i, t in enumerate(terms)
+            if t.startswith("c:") and 0 < len(t) - 2 <= 3
+        )
+        assert vocab._char_keys.tolist() == [k for k, _ in packed]
+        assert vocab._char_cols.tolist() == [i for _, i in packed]
+        assert vocab._words == {t[2:]: i for i, t in enumerate(terms) if t.startswith("w:")}
+        assert vocab.index == {t: i for i, t in enumerate(terms)}
+
+
+def test_numpy_product_equals_scipy_product_to_the_bit(lines):
+    """A first answer sums its few features in NumPy (no SciPy import): same bits as SciPy."""
+    model = TasClassifier.load(model_path("default"))
+    texts = [n.text for n in normalise_batch(lines)]
+    rows = model._rows(texts)
+    scipy_product = rows.dot(model._coef64())
+    assert np.array_equal(rows.dot_in_numpy(model._coef64()), scipy_product)
+    assert np.array_equal(rows.dot_in_numpy(model.coef_), scipy_product)
+    one = model._rows(texts[:1])
+    assert np.array_equal(one.dot_in_numpy(model.coef_), scipy_product[:1])
+
+
+def _plain_results(model, texts, track=None):
+    """Every line analysed on its own row of the chunk (no repeat found, no memo): the route
+    before lines that read the same were analysed once."""
+    from tas_classify import taxonomy
+    from tas_classify.model.estimator import CHUNK_LINES
+    from tas_classify.results import Result
+
+    allowed = set(taxonomy.codes_for_track(track))
+    out = []
+    for start in range(0, len(texts), CHUNK_LINES):
+        chunk = normalise_batch(texts[start : start + CHUNK_LINES])
+        out.extend(Result.from_row(r) for r in model._chunk_rows(chunk, track, allowed))
+    return out
+
+
+def _ledger_stream(services, copies, seed=7):
+    """Each service repeated with its own contract number and month, as a ledger repeats."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(copies):
+        service = services[i % len(services)]
+        number = f"HT{rng.randint(2019, 2026)}-{rng.randrange(100000):05d}"
+        out.append(f"{number} {service} {rng.randint(2019, 2026)}年{rng.randint(1, 12)}月")
+    rng.shuffle(out)
+    return out
+
+
+EDGE = [
+    "", " ", "\t\n", "　", "x" * 5000, "软件开发" * 1200, "软件开发" * 1200 + "尾",
+    "技术支持服务费", "外包服务费", "IDC机柜托管费", "*信息技术服务*软件开发服务",
+    "*软件*财务软件", "HT2024-00381", "2024年3月",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def repeated(lines):
+    corpus = read_labeled([data_path("corpus")]).texts
+    stream = _ledger_stream(corpus[:300], 6000)
+    # exact repeats too, and the same normalised line reached by different raw lines
+    return [*stream, *lines[:3000], *lines[:500], *EDGE, *EDGE, *stream[:100]]
+
+
+@pytest.mark.parametrize("track", [None, "outsourcing", "trade"])
+def test_lines_read_the_same_are_analysed_once_with_identical_results(repeated, track):
+    model = TasClassifier.load(model_path("default"))
+    fast = model.classify(repeated, track=track)
+    plain = _plain_results(model, repeated, track)
+    assert [r.text for r in fast] == repeated
+    assert fast == plain
+
+
+def test_identical_results_on_the_corpus_eval_and_generated_lines(lines):
+    model = TasClassifier.load(model_path("default"))
+    assert model.classify(lines) == _plain_results(model, lines)
+
+
+def test_a_memo_across_calls_gives_identical_results(repeated):
+    from tas_classify.model.estimator import ResultMemo
+
+    model = TasClassifier.load(model_path("default"))
+    memo = ResultMemo(max_lines=50)  # small: the oldest rows are forgotten as it goes
+    got = []
+    for start in range(0, len(repeated), 700):
+        got.extend(model.classify(repeated[start : start + 700], memo=memo))
+        assert len(memo) <= 50 and len(memo._seen.lines) <= 50
+    assert got == model.classify(repeated)
+    # another track or other review settings never reuse the rows of the first
+    assert model.classify(repeated[:400], "trade", memo=memo) == model.classify(
+        repeated[:400], "trade"
+    )
+    model.review_threshold = 0.9
+    assert model.classify(repeated[:400], memo=memo) == _plain_results(model, repeated[:400])
+
+
+def test_garbage_collection_is_restored_after_a_call():
+    import gc
+
+    model = TasClassifier.load(model_path("default"))
+    assert gc.isenabled()
+    model.classify(["软件开发"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        model.classify(["软件开发"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def broken(*args, **kwargs):
+        assert not gc.isenabled()
+        raise RuntimeError("boom")
+
+    model._chunk_rows = broken
+    with pytest.raises(RuntimeError, match="boom"):
+        model.classify(["软件开发"])
+    assert gc.isenabled()
+
+
+def test_vague_check_equals_character_by_character(lines):
+    import re
+
+    from tas_classify.text import _generic_words, is_vague
+
+    cjk = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+    words = _generic_words()
+
+    def by_character(text):
+        if any(w not in words.latin for w in re.findall(r"[a-z]{3,}", text)):
+            return False
+        chars = [i for i, ch in enumerate(text) if cjk.match(ch)]
+        if not chars:
+            return True
+        covered = bytearray(len(text))
+        for end, (length, specific) in words.automaton.iter(text):
+            if specific:
+                return False
+            covered[end - length + 1 : end + 1] = b"\x01" * length
+        return all(covered[i] for i in chars)
+
+    texts = [n.text for n in normalise_batch([*lines, *EDGE])]
+    assert [is_vague(t) for t in texts] == [by_character(t) for t in texts]
+
+
+@pytest.mark.parametrize("track", [None, "trade"])
+def test_columns_equal_the_results(repeated, track):
+    from tas_classify.api import classify_arrays
+    from tas_classify.model.estimator import ResultMemo
+
+    model = TasClassifier.load(model_path("default"))
+    results = model.classify(repeated, track=track)
+    for out in (
+        model.classify_arrays(repeated, track=track),
+        model.classify_arrays(repeated, track=track, memo=ResultMemo(max_lines=64)),
+    ):
+        assert out["code"].tolist() == [r.code for r in results]
+        assert out["confidence"].tolist() == [r.confidence for r in results]
+        assert out["needs_review"].tolist() == [r.needs_review for r in results]
+        assert out["flags"].tolist() == [r.flags for r in results]
+        assert out["confidence"].dtype == np.float64 and out["needs_review"].dtype == bool
+    empty = classify_arrays([])
+    assert {k: len(v) for k, v in empty.items()} == dict.fromkeys(empty, 0)
+
+
+def test_hash_table_finds_what_the_sorted_keys_find(lines):
+    from tas_classify.features import PackedIndex, _pack
+
+    model = TasClassifier.load(model_path("default"))
+    vocab = model.vocabulary_
+    joined = "\n".join(n.text for n in normalise_batch(lines))
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = codes.astype(np.int64)
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3):
+        keys = np.concatenate(
+            [_pack(codes, n, np.arange(len(codes) - n + 1)), vocab._char_keys,
+             rng.integers(0, 2**62, 5000), np.array([0, 2**63 - 1])]
+        )  # fmt: skip
+        at = np.searchsorted(vocab._char_keys, keys)
+        at[at == len(vocab._char_keys)] = 0
+        expected = np.where(vocab._char_keys[at] == keys, vocab._char_cols[at], -1)
+        assert np.array_equal(vocab._char_columns(keys), expected)  # the hash table
+        assert np.array_equal(vocab._char_columns(keys[:1000]), expected[:1000])  # the search
+    empty = PackedIndex(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    assert empty.lookup(np.array([0, 5])).tolist() == [-1, -1]
+    crowded = PackedIndex(np.arange(0, 2**20, 64), np.arange(2**14))  # keys sharing slots
+    assert crowded.lookup(np.arange(0, 2**20, 32)).tolist() == [
+        i // 2 if i % 2 == 0 else -1 for i in range(2**15)
+    ]
+
+
+def test_rule_votes_of_a_chunk_equal_line_by_line_scores(lines):
+    model = TasClassifier.load(model_path("default"))
+    normalised = normalise_batch([*lines, *EDGE])
+    matches, votes, vague = model._rule_votes(normalised)
+    expected = np.array([model.rule_matcher_.scores(m) for m in matches])
+    expected[vague] = 0.0
+    assert np.array_equal(votes, expected)
+    assert model._rule_votes([])[1].shape == (0, len(model.rule_matcher_.codes))

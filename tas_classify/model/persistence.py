@@ -288,7 +288,8 @@ def _depth(value: Any) -> int:
             if depth > MAX_JSON_DEPTH:
                 break
             inside = item.values() if isinstance(item, dict) else item
-            stack.extend((v, depth + 1) for v in inside)
+            # only containers go on the stack: a list of 100,000 terms costs one pass
+            stack.extend([(v, depth + 1) for v in inside if isinstance(v, (dict, list))])
     return deepest
 
 
@@ -381,7 +382,7 @@ def _check_labels(meta_path: Path, meta: dict[str, Any]) -> None:
         raise _field_error(meta_path, "classes", f"codes {unknown} unknown to this taxonomy")
     if not 0 < len(terms) <= MAX_TERMS:
         raise _field_error(meta_path, "terms", f"must hold 1 to {MAX_TERMS:,} features")
-    if not all(isinstance(t, str) for t in terms) or len(set(terms)) != len(terms):
+    if not set(map(type, terms)) <= {str} or len(set(terms)) != len(terms):
         raise _field_error(meta_path, "terms", "must be a list of different strings")
     known = set(classes)
     if not all(isinstance(v, str) and v in known for v in meta.get("memory", {}).values()):
