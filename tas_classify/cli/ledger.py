@@ -182,6 +182,7 @@ def batch_cmd(
     from tas_classify.ledger.read import TableError, format_of
     from tas_classify.ledger.result_columns import RESULT_COLUMNS, results_cells
     from tas_classify.ledger.write import check_output, open_writer
+    from tas_classify.ledger.xlsx_copy import open_copy_writer
     from tas_classify.parallel import ChunkClassifier
 
     try:
@@ -201,10 +202,19 @@ def batch_cmd(
         index = text_column(table, column, quiet)
         classifier = ChunkClassifier(model, track, jobs, convert=results_cells)
         columns = [*table.columns, *RESULT_COLUMNS]
-        with open_writer(
-            output, out_fmt, columns, escape_formulas=escape_formulas, not_same_as=[input_path]
-        ) as writer:
-            summary = run_batch(table, index, classifier, writer, quiet=quiet)
+        copy = _workbook_copy(input_path, table, out_fmt, output)
+        if copy is not None:
+            with open_copy_writer(
+                copy, output, escape_formulas=escape_formulas, not_same_as=[input_path]
+            ) as copy_writer:
+                note(f"{output}: a copy of {input_path}, with the results in sheet "
+                     f"'{table.sheet}' columns {copy_writer.columns}", quiet)  # fmt: skip
+                summary = run_batch(table, index, classifier, copy_writer, quiet=quiet)
+        else:
+            with open_writer(
+                output, out_fmt, columns, escape_formulas=escape_formulas, not_same_as=[input_path]
+            ) as writer:
+                summary = run_batch(table, index, classifier, writer, quiet=quiet)
     table_warnings(table, summary.flagged_rows)
     if summary.undecodable_rows:
         rows = ", ".join(map(str, summary.undecodable_rows[:10]))
@@ -215,6 +225,25 @@ def batch_cmd(
         )
     where = "stdout" if output == "-" else output
     note(f"{summary.rows} rows written to {where}; {summary.needs_review} need review", quiet)
+
+
+def _workbook_copy(input_path: str, table: Any, out_fmt: str, output: str) -> Any:
+    """The input workbook loaded for an .xlsx output of an .xlsx input, or None (with a warning
+    when it is too big or cannot be loaded: the output is then the classified sheet alone)."""
+    from tas_classify.ledger.xlsx_copy import load_copy
+
+    if out_fmt != "xlsx" or table.format != "xlsx":
+        return None
+    copy = load_copy(input_path, table)
+    if isinstance(copy, str):
+        note(
+            f"warning: {input_path}: {copy}; {output} has only the classified sheet "
+            f"'{table.sheet}' from its header row: the other sheets and the rows above the "
+            "header were not kept",
+            False,
+        )
+        return None
+    return copy
 
 
 def _total_income_option(value: str | None) -> Any:

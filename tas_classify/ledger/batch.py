@@ -122,10 +122,15 @@ def run_batch(
     quiet: bool = False,
 ) -> BatchSummary:
     """Classify ``table`` and write each row with its appended cells; needs-review rows are
-    highlighted where the format can show it."""
+    highlighted where the format can show it. A writer with ``write_row`` (a copy of the input
+    workbook) is given the row's number and its appended cells only."""
     summary = BatchSummary()
+    write_row = getattr(writer, "write_row", None)
     for row in classify_rows(table, text_index, classifier, quiet=quiet):
-        writer.write([*row.cells, *row.appended], highlight=row.needs_review)
+        if write_row is not None:
+            write_row(row.number, row.appended, highlight=row.needs_review)
+        else:
+            writer.write([*row.cells, *row.appended], highlight=row.needs_review)
         summary.rows += 1
         summary.needs_review += row.needs_review
         summary.codes[row.code] += 1

@@ -79,8 +79,10 @@ def test_xlsx_in_and_out_highlights_review_rows_and_freezes_header(tmp_path):
     assert out.freeze_panes == "A2"
     review_row = 4  # the blank line, sheet row 4
     assert values[review_row - 1][7] is True
-    assert out.cell(review_row, 1).fill.start_color.rgb.endswith("FFF2CC")
-    assert out.cell(2, 1).fill.fill_type is None
+    # the input is copied: its own cells keep their look, the appended cells (E…) are marked
+    assert out.cell(review_row, 5).fill.start_color.rgb.endswith("FFF2CC")
+    assert out.cell(review_row, 1).fill.fill_type is None
+    assert out.cell(2, 5).fill.fill_type is None
 
 
 def test_jsonl_in_and_out(tmp_path):
