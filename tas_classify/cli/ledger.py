@@ -171,8 +171,11 @@ def batch_cmd(
     quiet: bool,
 ) -> None:
     """Classify every row of INPUT (.csv .tsv .txt .xlsx .xls .jsonl, or - for stdin) and write it
-    to -o with tas_code, tas_name, tas_confidence, tas_needs_review, tas_alternatives and
-    tas_evidence appended. Every row comes out, in order; blank text gives NONE for review.
+    to -o with tas_code, tas_name, tas_confidence, tas_needs_review, tas_alternatives,
+    tas_evidence and a blank tas_reviewed (for the reviewer's marks) appended. Every row comes
+    out, in order; blank text gives NONE for review. From .xlsx to .xlsx the output is a copy of
+    the workbook — other sheets, title rows, formats kept — with the columns added beside the
+    table (a one-sheet workbook, with a warning, when it is too big to copy).
 
     \b
     Example:
