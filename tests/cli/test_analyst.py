@@ -45,6 +45,7 @@ def test_unknown_labels_are_all_listed(tmp_path):
     assert run("train", "-o", tmp_path / "m").exit_code == 2  # nothing to train on
 
 
+@pytest.mark.slow  # trains models
 def test_memory_remembers_unambiguous_training_lines(small_corpus):
     texts, labels = small_corpus
     extra = ["平台服务费（年度）", "平台服务费（年度）", "外包服务费", "外包服务费"]
@@ -141,6 +142,7 @@ def test_rules_report_counts_by_hand(tmp_path):
     assert "never fired: never" in text and "dev × sale" in text
 
 
+@pytest.mark.slow  # trains models
 def test_only_rows_a_reviewer_marked_are_remembered(tmp_path, small_corpus):
     path = tmp_path / "out.csv"
     path.write_text(

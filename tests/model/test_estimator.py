@@ -63,6 +63,7 @@ def test_track_moves_other_track_mass_to_none(small_model):
     assert r.code == "ITO-06" and not r.flags
 
 
+@pytest.mark.slow  # trains models
 def test_training_is_deterministic(small_corpus):
     texts, labels = small_corpus
     a = TasClassifier(cv=2, char_ngrams=(1,)).fit(texts, labels)

@@ -94,6 +94,7 @@ def test_clone_keeps_parameters_and_drops_fit(small_model):
     assert is_classifier(small_model)
 
 
+@pytest.mark.slow  # trains models
 def test_fit_returns_self_is_idempotent_and_leaves_params(lines):
     texts, labels = lines
     clf = TasClassifier(cv=2, char_ngrams=(1, 2))
@@ -131,6 +132,7 @@ def test_in_memory_copies_work(small_model):
         assert np.array_equal(twin.predict_proba(texts), small_model.predict_proba(texts))
 
 
+@pytest.mark.slow  # trains models
 def test_pipeline_cross_val_score_and_grid_search(lines):
     import pandas as pd
 
