@@ -648,30 +648,27 @@ class TasClassifier:
         callers that classify a stream chunk by chunk. Garbage collection is paused during the
         call (and restored as it was, also on an error): results are many small objects."""
         texts = check_texts(texts)
+        from_row, make = Result.from_row, tuple.__new__
+        out: list[Result] = []
+        with gc_paused():
+            for chunk, rows in self._chunked_rows(texts, track, memo):
+                # row._replace(text=t), three times quicker (text is the first field)
+                out.extend(from_row(make(ResultRow, (t, *row[1:]))) for row, t in zip(rows, chunk))
+        return out
+
+    def _chunked_rows(
+        self, texts: list[str], track: str | None, memo: ResultMemo | None
+    ) -> Iterator[tuple[list[str], list[ResultRow]]]:
+        """Each chunk of ``texts`` with its result rows (blank ``text``; see
+        :meth:`_shared_rows`), the memo trimmed after each chunk."""
         self.check_fitted()
         allowed = set(taxonomy.codes_for_track(track))
         seen = memo.rows_for(self, track) if memo is not None else Seen()
-        out: list[Result] = []
-        with gc_paused():
-            for start in range(0, len(texts), CHUNK_LINES):
-                chunk = texts[start : start + CHUNK_LINES]
-                out.extend(self._classify_chunk(chunk, track, allowed, seen))
-                if memo is not None:
-                    memo.trim()
-        return out
-
-    def _classify_chunk(
-        self,
-        texts: list[str],
-        track: str | None,
-        allowed: set[str],
-        seen: Seen,
-    ) -> list[Result]:
-        """Results of ``texts``, each with its own text (see :meth:`_shared_rows`)."""
-        from_row, make = Result.from_row, tuple.__new__
-        rows = self._shared_rows(texts, track, allowed, seen)
-        # row._replace(text=t), three times quicker (text is the first field)
-        return [from_row(make(ResultRow, (t, *row[1:]))) for row, t in zip(rows, texts)]
+        for start in range(0, len(texts), CHUNK_LINES):
+            chunk = texts[start : start + CHUNK_LINES]
+            yield chunk, self._shared_rows(chunk, track, allowed, seen)
+            if memo is not None:
+                memo.trim()
 
     def _shared_rows(
         self,
@@ -712,16 +709,10 @@ class TasClassifier:
         tuple of str, an object array), one entry per line in order. The values are those of
         ``classify`` exactly; a line's evidence is one :meth:`classify` of that line away."""
         texts = check_texts(texts)
-        self.check_fitted()
-        allowed = set(taxonomy.codes_for_track(track))
-        seen = memo.rows_for(self, track) if memo is not None else Seen()
         rows: list[ResultRow] = []
         with gc_paused():
-            for start in range(0, len(texts), CHUNK_LINES):
-                chunk = texts[start : start + CHUNK_LINES]
-                rows.extend(self._shared_rows(chunk, track, allowed, seen))
-                if memo is not None:
-                    memo.trim()
+            for _, chunk_rows in self._chunked_rows(texts, track, memo):
+                rows.extend(chunk_rows)
         flags = np.empty(len(rows), dtype=object)
         flags[:] = [r.flags for r in rows]
         return {
@@ -735,7 +726,7 @@ class TasClassifier:
         self, normalised: list[NormalisedText], track: str | None, allowed: set[str]
     ) -> list[ResultRow]:
         """The result rows of normalised lines (``text``: each line's ``original``), one by one:
-        the plain route that :meth:`_classify_chunk` gives every distinct line once."""
+        the plain route that :meth:`_shared_rows` gives every distinct line once."""
         normalised, proba, matches, rows, known, vague = self._analyse_normalised(
             normalised, allowed if track is not None else None
         )
