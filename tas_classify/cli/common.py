@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -57,27 +58,45 @@ def load_model(model: str | None) -> Any:
     return load(model) if model else default_model()
 
 
-def read_labeled(
-    paths: Iterable[str], text_column: str | None = None, label_column: str | None = None
-) -> Any:
-    """Labeled lines from files or folders."""
+def read_labeled(paths: Iterable[str], where: dict[str, Any] | None = None) -> Any:
+    """Labeled lines from files or folders; ``where``: the options of :func:`labeled_options`."""
     from tas_classify.ledger.labeled import read_labeled as read
 
-    return read(paths, text_column=text_column, label_column=label_column)
+    return read(paths, **(where or {}))
 
 
-def labeled_columns(command: Any) -> Any:
-    """``--column`` and ``--label-column`` for a verb that reads labeled files."""
-    command = click.option(
+def labeled_options(command: Any) -> Any:
+    """``--column``, ``--label-column``, ``--sheet`` and ``--header-row`` for a verb that reads
+    labeled files; the verb receives them together as ``where`` (a dict for read_labeled)."""
+
+    verb = command
+
+    def gather(**kwargs: Any) -> Any:
+        where = {k: kwargs.pop(k) for k in ("text_column", "label_column", "sheet", "header_row")}
+        return verb(where=where, **kwargs)
+
+    gather = functools.update_wrapper(gather, verb)
+    gather = click.option(
+        "--header-row",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Row of the column names in the labeled files (default: found below titles).",
+    )(gather)
+    gather = click.option(
+        "--sheet",
+        default=None,
+        help="Sheet of a labeled workbook, by name or number from 1 (default: found).",
+    )(gather)
+    gather = click.option(
         "--label-column",
         default=None,
         metavar="NAME",
         help="Column holding the code (default: label, tas_code or gold).",
-    )(command)
+    )(gather)
     return click.option(
         "--column",
         "text_column",
         default=None,
         metavar="NAME",
         help="Column holding the text (default: text, or a usual ledger header such as 合同名称).",
-    )(command)
+    )(gather)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from tas_classify import taxonomy
-from tas_classify.cli.common import MODEL_OPTION, labeled_columns, load_model, read_labeled
+from tas_classify.cli.common import MODEL_OPTION, labeled_options, load_model, read_labeled
 from tas_classify.ledger.labeled import calibration_groups
 from tas_classify.report.evaluation import ModelEvaluation, evaluate_model
 
@@ -76,14 +76,13 @@ def _print_evaluation(evaluation: ModelEvaluation, errors: int = 0) -> None:
     type=int,
     help="Wrong lines to list (-1: all, 0: none).",
 )
-@labeled_columns
+@labeled_options
 @click.option("--json", "as_json", is_flag=True, help="The figures and errors as one JSON object.")
 def evaluate_cmd(
     labeled: tuple[str, ...],
     model: str | None,
     errors: int,
-    text_column: str | None,
-    label_column: str | None,
+    where: dict[str, Any],
     as_json: bool,
 ) -> None:
     """Score a model on LABELED files or folders: CSV / TSV / XLSX with columns
@@ -94,7 +93,7 @@ def evaluate_cmd(
     Example (the real-world set, never trained on):
       tas-classify evaluate ../shared/realworld/realworld.jsonl
     """
-    data = read_labeled(labeled, text_column, label_column)
+    data = read_labeled(labeled, where)
     evaluation = evaluate_model(load_model(model), data)
     if as_json:
         click.echo(json.dumps(evaluation.to_dict(), ensure_ascii=False))
@@ -144,7 +143,7 @@ def evaluate_cmd(
     help="Labeled lines to evaluate on and record in the model card, each set on its own "
     "(repeatable; never trained on).",
 )
-@labeled_columns
+@labeled_options
 def train_cmd(
     corpus: tuple[str, ...],
     with_default_corpus: bool,
@@ -154,15 +153,14 @@ def train_cmd(
     rules: str | None,
     user_dict: tuple[str, ...],
     eval_paths: tuple[str, ...],
-    text_column: str | None,
-    label_column: str | None,
+    where: dict[str, Any],
 ) -> None:
     """Train a model on CORPUS files or folders and write it to -o.
 
     CORPUS is CSV / TSV (any encoding), .xlsx or .jsonl with a text column (text, or a usual
     ledger header such as 合同名称) and a label column (label, or tas_code — so a reviewed
     `tas-classify batch` output can be used as it is). Unknown labels are listed and refused.
-    --column / --label-column name the columns of the CORPUS files given here.
+    --column, --label-column, --sheet and --header-row apply to the CORPUS files given here.
 
     In a file with a tas_reviewed column (a batch output), only rows a reviewer marked (x, ✓,
     是 …) are remembered as known lines; every labelled row is learned from.
@@ -177,7 +175,7 @@ def train_cmd(
 
     if not corpus and not with_default_corpus:
         raise click.UsageError("give CORPUS files or folders, or --with-default-corpus")
-    parts = [read_labeled(corpus, text_column, label_column)] if corpus else []
+    parts = [read_labeled(corpus, where)] if corpus else []
     if with_default_corpus:
         parts.append(read_labeled([str(data_path("corpus"))]))
     data = sum(parts[1:], parts[0])
@@ -228,13 +226,12 @@ def _model_arg(value: str) -> Any:
     required=True,
     help="Model folder, or 'default' for the shipped model; give exactly two (A, then B).",
 )
-@labeled_columns
+@labeled_options
 @click.option("--json", "as_json", is_flag=True, help="Figures, deltas and changed lines as JSON.")
 def compare_cmd(
     labeled: tuple[str, ...],
     models: tuple[str, ...],
-    text_column: str | None,
-    label_column: str | None,
+    where: dict[str, Any],
     as_json: bool,
 ) -> None:
     """Compare model A with model B on LABELED lines: each figure, B − A, and every line whose
@@ -248,7 +245,7 @@ def compare_cmd(
 
     if len(models) != 2:
         raise click.UsageError("give --model twice: the old model (A), then the new one (B)")
-    data = read_labeled(labeled, text_column, label_column)
+    data = read_labeled(labeled, where)
     comparison = compare_models(_model_arg(models[0]), _model_arg(models[1]), data)
     if as_json:
         click.echo(json.dumps(comparison.to_dict(models[0], models[1]), ensure_ascii=False))

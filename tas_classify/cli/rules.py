@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
-from tas_classify.cli.common import labeled_columns, read_labeled
+from tas_classify.cli.common import labeled_options, read_labeled
 
 
 @click.group("rules")
@@ -29,14 +30,13 @@ def _percent(value: float | None) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 @click.option("--examples", default=3, show_default=True, help="Wrong lines shown per rule.")
-@labeled_columns
+@labeled_options
 def report_cmd(
     labeled: tuple[str, ...],
     rules_file: str | None,
     as_json: bool,
     examples: int,
-    text_column: str | None,
-    label_column: str | None,
+    where: dict[str, Any],
 ) -> None:
     """Each rule's coverage, precision, overlaps and conflicts on LABELED lines.
 
@@ -54,7 +54,7 @@ def report_cmd(
     from tas_classify.rules import load_rules
 
     rules = load_rules(Path(rules_file) if rules_file else data_path("rules.toml"))
-    data = read_labeled(labeled, text_column, label_column)
+    data = read_labeled(labeled, where)
     report = rule_report(rules, data, examples=examples)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))

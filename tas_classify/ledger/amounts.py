@@ -74,6 +74,21 @@ def credit_note_markers() -> tuple[str, ...]:
     return tuple(sorted((w for w in folded if w), key=len, reverse=True))
 
 
+@lru_cache(maxsize=1)
+def _credit_note_text() -> tuple[str, ...]:
+    with data_path("columns.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    words = raw.get("amounts", {}).get("credit_note_text", [])
+    return tuple(w for w in (unicodedata.normalize("NFKC", w).casefold() for w in words) if w)
+
+
+def credit_note_wording(text: str) -> str:
+    """The credit-note word (红字, 冲销, 退款, refund … from ``data/columns.toml``) in ``text``,
+    or an empty string."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return next((w for w in _credit_note_text() if w in folded), "")
+
+
 def _checked(amount: Decimal, value: object) -> Decimal:
     if not amount.is_finite():
         raise AmountError("not a finite number")

@@ -219,6 +219,11 @@ def is_known_header(value: object) -> bool:
     )
 
 
+def _title(cells: Sequence[object], filled: int, widest: int) -> bool:
+    """One filled cell above a wider table that is not a usual column name: a title."""
+    return filled == 1 and widest > 1 and not any(map(is_known_header, cells))
+
+
 def find_header_row(rows: Sequence[Sequence[object]]) -> int | None:
     """Which of the first rows of a sheet (index into ``rows``) holds the column names.
 
@@ -226,8 +231,8 @@ def find_header_row(rows: Sequence[Sequence[object]]) -> int | None:
     row), mostly short text (four in five of its cells) and not a note (``单位：元``). The first
     candidate holding two usual header names (``data/columns.toml``; one in a row of one cell)
     wins — one alone could be a data value; else the first candidate; else the first row that
-    is not blank. None when every row is blank. A title in
-    a merged cell is one filled cell: not a candidate beside a table of two columns or more.
+    is not blank. None when every row is blank. A title (one filled cell that is not a usual
+    column name, above a wider table) is never a candidate.
     """
     counts = [sum(map(_filled, cells)) for cells in rows]
     widest = max(counts, default=0)
@@ -240,6 +245,7 @@ def find_header_row(rows: Sequence[Sequence[object]]) -> int | None:
         if counts[i] >= need
         and sum(map(_header_like, cells)) * 5 >= counts[i] * 4
         and not is_note_row(cells)
+        and not _title(cells, counts[i], widest)
     ]
     for i in candidates:
         if sum(map(is_known_header, rows[i])) >= min(2, counts[i]):

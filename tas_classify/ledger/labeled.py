@@ -113,6 +113,8 @@ def _read_file(
     unknown: dict[str, list[str]],
     text_column: str | None = None,
     label_column: str | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
 ) -> LabeledLines:
     valid = set(taxonomy.codes())
     texts: list[str] = []
@@ -122,7 +124,7 @@ def _read_file(
     registers: list[str] = []
     reviewed: list[bool] = []
     skipped = 0
-    with open_table(str(path)) as table:
+    with open_table(str(path), sheet=sheet, header_row=header_row) as table:
         columns = table.columns
         text_index = (
             columns.index("text")
@@ -178,16 +180,21 @@ def read_labeled(
     *,
     text_column: str | None = None,
     label_column: str | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
 ) -> LabeledLines:
     """Read every labeled file in ``paths`` (files or folders); every label is checked against
     the taxonomy, and all unknown ones are reported together. ``text_column`` and
     ``label_column`` name the columns in every file (default: ``text`` or a usual ledger header,
-    and ``label`` / ``tas_code`` / ``gold``)."""
+    and ``label`` / ``tas_code`` / ``gold``); ``sheet`` and ``header_row`` choose a workbook's
+    sheet and the row of the column names, as for ledgers (default: found)."""
     unknown: dict[str, list[str]] = {}
     data = LabeledLines((), (), (), ())
     for path in _files(paths):
         try:
-            data = data + _read_file(path, unknown, text_column, label_column)
+            data = data + _read_file(
+                path, unknown, text_column, label_column, sheet, header_row
+            )
         except (TableError, ColumnError) as exc:
             raise CorpusError(str(exc)) from exc
     if unknown:

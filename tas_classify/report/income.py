@@ -24,7 +24,7 @@ from tas_classify._resources import data_path, model_path
 from tas_classify._toml import tomllib
 from tas_classify._version import __version__
 from tas_classify.errors import AmountError, InvalidParameterError
-from tas_classify.ledger.amounts import EXACT, exact_sum, parse_amount
+from tas_classify.ledger.amounts import EXACT, credit_note_wording, exact_sum, parse_amount
 from tas_classify.ledger.batch import ClassifiedRow, classify_rows, reviewed_rows
 from tas_classify.ledger.cells import cell_text
 from tas_classify.ledger.columns import (
@@ -664,21 +664,26 @@ def ledger_line(
     text = cell_text(row.cells[text_index])
     offshore_raw = row.cells[offshore_index] if offshore_index is not None else None
     label = _total_label(row.cells)
+    note, needs_review = row.note, row.needs_review
+    word = credit_note_wording(text) if amount is not None and amount > 0 else ""
+    if word and not label:
+        sign = f"the text says {word!r} (a credit note?) but the amount is positive"
+        note, needs_review = "; ".join(n for n in (note, sign) if n), True
     return LedgerLine(
         row=row.number,
         text=text,
         amount=amount,
         code=row.code,
         confidence=row.confidence,
-        needs_review=row.needs_review,
+        needs_review=needs_review,
         offshore=parse_offshore(offshore_raw) if offshore_index is not None else None,
         amount_problem=problem,
         raw_amount=raw,
         raw_offshore=offshore_raw,
         total_row=bool(label),
-        note=row.note,
+        note=note,
         client=cell_text(row.cells[client_index]) if client_index is not None else "",
-        alternatives=str(row.appended[4]) if row.needs_review else "",
+        alternatives=str(row.appended[4]) if needs_review else "",
         total_label=label,
     )
 

@@ -204,3 +204,29 @@ def test_training_without_the_train_extra_says_what_to_install(tmp_path, monkeyp
     path.write_text("text,label\n软件开发,ITO-01\n服务器销售,NONE\n", encoding="utf-8")
     res = run("train", path, "-o", tmp_path / "m")
     assert res.exit_code == 1 and "pip install 'tas_classify[train]'" in res.output
+
+
+def test_sheet_and_header_row_options_for_labeled_workbooks(tmp_path):
+    """A reviewed workbook: a 说明 sheet, then 复核 with a title in row 1 and the header in row 3;
+    3 labelled lines. --sheet 复核 reads them (found header); --header-row 3 says the same."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "说明"
+    book.active.append(["本簿为复核结果"])
+    sheet = book.create_sheet("复核")
+    sheet.append(["XX公司2024年收入复核表"])
+    sheet.append([])
+    sheet.append(["合同名称", "复核编码"])
+    for row in (["为某银行提供核心系统定制开发", "ITO-01"], ["服务器销售", "NONE"],
+                ["IDC机柜托管费", "ITO-06"]):  # fmt: skip
+        sheet.append(row)
+    book.save(tmp_path / "reviewed.xlsx")
+    for extra in (["--sheet", "复核"], ["--sheet", "2", "--header-row", "3"]):
+        res = run("evaluate", tmp_path / "reviewed.xlsx", "--label-column", "复核编码",
+                  *extra, "--json")  # fmt: skip
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.stdout)["n"] == 3
+    res = run("evaluate", tmp_path / "reviewed.xlsx", "--label-column", "复核编码",
+              "--sheet", "2", "--header-row", "1")  # fmt: skip
+    assert res.exit_code == 1 and "'XX公司2024年收入复核表'" in res.output  # row 1 taken as header

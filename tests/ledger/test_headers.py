@@ -210,3 +210,11 @@ def test_tax_inclusive_amount_column_warns_when_a_tax_exclusive_one_exists():
     assert choose_amount_column(["名称", "含税金额", "税额"], "含税金额", source="x")[1] == []
     with pytest.raises(ColumnError, match=r"no column '收入' \(--amount\)"):
         choose_amount_column(columns, "收入", source="x")
+
+
+def test_a_one_cell_title_above_a_two_column_table_is_not_its_header():
+    from tas_classify.ledger.columns import find_header_row
+
+    rows = [["XX公司2024年收入复核表"], [], ["合同名称", "复核编码"], ["软件开发", "ITO-01"]]
+    assert find_header_row(rows) == 2
+    assert find_header_row([["合同名称"], ["软件开发", "x"]]) == 0  # a one-column header stays

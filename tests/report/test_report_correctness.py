@@ -212,3 +212,20 @@ def test_shares_at_the_threshold_are_decided_exactly():
     assert build_report(lines(1, 1)).verdicts[0].passed is True
     near = build_report(lines("4999999999999999999999999999999", "5000000000000000000000000000001"))
     assert near.verdicts[0].passed is False
+
+
+def test_credit_note_wording_with_a_positive_amount_is_flagged(tmp_path):
+    """A refund written with a positive amount (the minus lost in the export) is flagged for
+    review, with the reason; the same line with a negative amount, and an ordinary line, are not.
+    Amounts: 1,000 (ordinary) + 200 (红字冲销, positive: flagged) − 300 (退款, negative) = 900."""
+    path = write_csv(tmp_path / "l.csv", [
+        ["合同名称", "金额"],
+        ["为日本某保险公司提供核心系统定制开发服务", 1000],
+        ["红字冲销：核心系统定制开发服务费", 200],
+        ["定制开发服务费退款", -300],
+    ])  # fmt: skip
+    data = report_json(path)
+    assert Decimal(data["ledger_sum"]) == 900
+    flagged = [w for w in data["warnings"] if w["code"] == "rows_flagged"]
+    assert flagged and "row 3: the text says '红字'" in flagged[0]["message"]
+    assert "row 4" not in flagged[0]["message"] and "row 2" not in flagged[0]["message"]
