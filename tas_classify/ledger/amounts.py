@@ -38,9 +38,8 @@ from datetime import date, datetime
 from decimal import Context, Decimal, Inexact, InvalidOperation, localcontext
 from functools import lru_cache
 
-from tas_classify._resources import data_path
-from tas_classify._toml import tomllib
 from tas_classify.errors import AmountError as AmountError
+from tas_classify.ledger.columns import columns_file
 
 MAX_DIGITS = 100
 """An amount may have at most this many digits before the point and this many after it."""
@@ -64,29 +63,24 @@ _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$")
 _MINUS = ("-", "\u2212", "\u2013", "\u2012", "\u2010")
 
 
-@lru_cache(maxsize=1)
-def credit_note_markers() -> tuple[str, ...]:
-    """Words that mark an amount as negative (红字 …), from ``data/columns.toml``, folded."""
-    with data_path("columns.toml").open("rb") as fh:
-        raw = tomllib.load(fh)
-    words = raw.get("amounts", {}).get("credit_note_markers", [])
+@lru_cache(maxsize=2)
+def _amount_words(key: str) -> tuple[str, ...]:
+    """The words of ``[amounts] key`` in ``data/columns.toml``, folded, longest first."""
+    words = columns_file().get("amounts", {}).get(key, [])
     folded = (unicodedata.normalize("NFKC", w).casefold() for w in words)
     return tuple(sorted((w for w in folded if w), key=len, reverse=True))
 
 
-@lru_cache(maxsize=1)
-def _credit_note_text() -> tuple[str, ...]:
-    with data_path("columns.toml").open("rb") as fh:
-        raw = tomllib.load(fh)
-    words = raw.get("amounts", {}).get("credit_note_text", [])
-    return tuple(w for w in (unicodedata.normalize("NFKC", w).casefold() for w in words) if w)
+def credit_note_markers() -> tuple[str, ...]:
+    """Words that mark an amount as negative (红字 …), from ``data/columns.toml``, folded."""
+    return _amount_words("credit_note_markers")
 
 
 def credit_note_wording(text: str) -> str:
     """The credit-note word (红字, 冲销, 退款, refund … from ``data/columns.toml``) in ``text``,
     or an empty string."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return next((w for w in _credit_note_text() if w in folded), "")
+    return next((w for w in _amount_words("credit_note_text") if w in folded), "")
 
 
 def _checked(amount: Decimal, value: object) -> Decimal:

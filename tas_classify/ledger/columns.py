@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from tas_classify._resources import data_path
 from tas_classify._toml import tomllib
@@ -42,10 +43,17 @@ def _key(value: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def columns_file() -> dict[str, Any]:
+    """``data/columns.toml`` as parsed, once: every ledger convention is read from it."""
+    with data_path("columns.toml").open("rb") as fh:
+        raw: dict[str, Any] = tomllib.load(fh)
+    return raw
+
+
+@lru_cache(maxsize=1)
 def conventions() -> Conventions:
     """The shipped conventions, read once."""
-    with data_path("columns.toml").open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = columns_file()
     header, amount = raw.get("header", {}), raw.get("amount", {})
     known = [*raw["text"], *header.get("known", [])]
     return Conventions(
@@ -138,8 +146,7 @@ def choose_text_column(
 def _total_pattern() -> re.Pattern[str]:
     """One pattern for a total label with its optional prefix, suffix, bracketed note and colon
     (``data/columns.toml``: ``total_rows`` and ``[total_row_affixes]``)."""
-    with data_path("columns.toml").open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = columns_file()
     affixes = raw.get("total_row_affixes", {})
     labels = [_fold(v) for v in [*raw["total_rows"], *affixes.get("labels", [])]]
     label = "|".join(re.escape(v) for v in sorted(labels, key=len, reverse=True) if v)
