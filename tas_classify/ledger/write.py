@@ -101,6 +101,20 @@ class _JsonlWriter:
         self._fh.write(json.dumps(obj, ensure_ascii=False, allow_nan=False) + "\n")
 
 
+def keep_text(cell: Any, value: Any, escape_formulas: bool) -> bool:
+    """Make ``cell`` (holding ``value``) a string cell when the text would read as a formula:
+    with ``escape_formulas`` a quoted string (Excel keeps it text when edited); without, only
+    texts that do not start with ``=`` (a trusted ``=`` formula stays one). True if it applied."""
+    if not (isinstance(value, str) and value.startswith(FORMULA_START)):
+        return False
+    if escape_formulas:
+        cell.data_type = "s"  # openpyxl would make '=…' a formula
+        cell.quotePrefix = True
+    elif not value.startswith("="):
+        cell.data_type = "s"
+    return True
+
+
 class XlsxCells:
     """Cells for a write-only openpyxl sheet: values made safe for XML, a text that a
     spreadsheet would read as a formula kept as text (a string cell with a quote prefix), a fill
@@ -126,12 +140,7 @@ class XlsxCells:
                 out.append(value)
                 continue
             cell = self._cell(self._ws, value=value)
-            if text:
-                if self._escape:
-                    cell.data_type = "s"  # openpyxl would make '=…' a formula
-                    cell.quotePrefix = True  # and Excel keeps it text when edited
-                elif not value.startswith("="):
-                    cell.data_type = "s"
+            keep_text(cell, value, self._escape)
             if fill is not None:
                 cell.fill = fill
             if font is not None:

@@ -37,10 +37,10 @@ from typing import Any
 from tas_classify.ledger.read import Table
 from tas_classify.ledger.result_columns import RESULT_COLUMNS
 from tas_classify.ledger.write import (
-    FORMULA_START,
     REVIEW_FILL,
     atomic_file,
     check_output,
+    keep_text,
     xlsx_value,
 )
 
@@ -241,12 +241,7 @@ class XlsxCopyWriter:
     def _set(self, cell: Any, raw: Any) -> None:
         value = xlsx_value(raw)
         cell.value = value
-        if isinstance(value, str) and value.startswith(FORMULA_START):
-            if self._escape:
-                cell.data_type = "s"  # openpyxl made '=…' a formula
-                cell.quotePrefix = True  # and Excel keeps it text when edited
-            elif not value.startswith("="):
-                cell.data_type = "s"
+        keep_text(cell, value, self._escape)
 
     def write_row(self, number: int, appended: Sequence[Any], *, highlight: bool = False) -> None:
         """The appended cells of the sheet's row ``number``."""
