@@ -7,7 +7,8 @@ word + bigram features over jieba tokens). Both are trained on ``data/corpus`` e
 shipped model is; none of the three ever sees a line of the test sets.
 
 Run:  pip install -e '.[peers]' && python benchmarks/peers.py [LABELED …] [--model FOLDER]
-(without LABELED: data/eval, and the real-world set when it is there).
+(without LABELED: data/eval, and the real-world set when it is there). Each set is also
+reported by kind (its ``register`` / ``kind`` column): accuracy / ECE.
 """
 
 from __future__ import annotations
@@ -125,6 +126,16 @@ def main(argv: list[str]) -> int:
                 f" {rep.in_scope_f1:6.3f} {rep.ece:6.3f}",
                 flush=True,
             )
+            registers = test.register_of()
+            if len(set(registers)) > 1:  # accuracy / ECE by kind (register) of line
+                parts = []
+                for kind in sorted(set(registers)):
+                    rows = [i for i, r in enumerate(registers) if r == kind]
+                    sub = evaluate([preds[i] for i in rows], [confs[i] for i in rows],
+                                   [test.labels[i] for i in rows], [test.accept[i] for i in rows],
+                                   taxonomy.codes())  # fmt: skip
+                    parts.append(f"{kind} {sub.accuracy:.3f}/{sub.ece:.3f}")
+                print(f"{'':12s}   by kind (acc/ECE): " + " · ".join(parts), flush=True)
     return 0
 
 
