@@ -23,8 +23,10 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("facade", ("api", "parallel")),
     ("ledger", ("ledger",)),
     ("report", ("report",)),
+    ("review", ("review",)),
+    ("web", ("web",)),
     ("cli", ("cli",)),
-    ("top", ("dask", "web", "__init__", "__main__")),
+    ("top", ("dask", "__init__", "__main__")),
 )
 
 

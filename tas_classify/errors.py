@@ -18,6 +18,8 @@ __all__ = [
     "ModelFileError",
     "NotFittedError",
     "ReportFileError",
+    "ReviewError",
+    "ReviewNotFoundError",
     "RulesFileError",
     "TableError",
     "TasClassifyError",
@@ -82,5 +84,13 @@ class CorpusError(TasClassifyError):
 
 
 # ---------------------------------------------------------------- report
+class ReviewError(TasClassifyError):
+    """A workbench review that does not exist, or an action it cannot take in its state."""
+
+
+class ReviewNotFoundError(ReviewError):
+    """A review, or a group of one, that is not in the data folder."""
+
+
 class ReportFileError(TasClassifyError):
     """A file given as a report JSON that is not one; the message names the file and the key."""

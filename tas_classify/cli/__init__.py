@@ -14,6 +14,7 @@ from tas_classify.cli.ledger import batch_cmd, report_cmd
 from tas_classify.cli.lines import classify_cmd, taxonomy_cmd
 from tas_classify.cli.models import compare_cmd, evaluate_cmd, train_cmd
 from tas_classify.cli.rules import rules_group
+from tas_classify.cli.serve import serve_cmd
 from tas_classify.cli.summary import summary_cmd
 from tas_classify.errors import TasClassifyError
 
@@ -55,5 +56,6 @@ for _command in (
     compare_cmd,
     rules_group,
     summary_cmd,
+    serve_cmd,
 ):
     main.add_command(_command)

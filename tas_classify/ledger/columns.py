@@ -36,6 +36,8 @@ class Conventions:
     tax_exclusive: tuple[str, ...] = ()
     amount_words: tuple[str, ...] = ()
     tax_words: tuple[str, ...] = ()
+    guesses: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per kind of column (``amount``, ``offshore``, ``client``), the usual headers, best first."""
 
 
 def _key(value: str) -> str:
@@ -69,6 +71,10 @@ def conventions() -> Conventions:
         tax_exclusive=tuple(header_key(h) for h in amount.get("tax_exclusive", [])),
         amount_words=tuple(header_key(h) for h in amount.get("amount_words", [])),
         tax_words=tuple(header_key(h) for h in amount.get("tax_words", [])),
+        guesses=tuple(
+            (kind, tuple(_unitless(header_key(h)) for h in names))
+            for kind, names in raw.get("guess", {}).items()
+        ),
     )
 
 
@@ -304,3 +310,16 @@ def choose_amount_column(
                 f"VAT — use --amount '{others[0]}' unless '{chosen}' is what you mean"
             )
     return index, warnings
+
+
+def guess_column(columns: Sequence[str], kind: str) -> int | None:
+    """The column a reviewer most likely means for ``kind`` (``amount``, ``offshore``,
+    ``client``: the ``[guess]`` lists of ``columns.toml``), or None. Names are compared like
+    :func:`find_column` (a trailing unit ignored); for ``amount`` a tax-exclusive column is
+    preferred to a tax-inclusive one. A proposal only: the reviewer confirms it."""
+    wanted = dict(conventions().guesses).get(kind, ())
+    keys = [_unitless(header_key(c)) for c in columns]
+    found = [keys.index(h) for h in wanted if h in keys]
+    if kind == "amount":
+        found.sort(key=lambda i: tax_inclusive(columns[i]) and not tax_exclusive(columns[i]))
+    return found[0] if found else None

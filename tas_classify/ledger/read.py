@@ -357,13 +357,16 @@ def open_table(
     encoding: str | None = None,
     sheet: str | None = None,
     header_row: int | None = None,
+    name: str | None = None,
 ) -> Iterator[Table]:
     """Open ``path`` (``-`` for standard input) as a :class:`Table`.
 
+    ``name``: what messages and the table's ``source`` call the file (default: ``path``), for a
+    file stored under a name of the tool's own, such as an upload to the workbench.
     ``sheet``: a workbook's sheet by name or number (from 1); default, the first whose header has
     a usual text column. ``header_row``: the row of the column names (1-based); default, found
     among the first rows (title, blank and note rows above it are skipped)."""
-    source = "<stdin>" if path == "-" else path
+    source = name or ("<stdin>" if path == "-" else path)
     fmt = format_of(path, fmt)
     if header_row is not None and header_row < 1:
         raise TableError(f"{source}: --header-row must be 1 or more, not {header_row}")

@@ -157,8 +157,11 @@ def _first_free_column(ws: Any, header_row: int, width: int) -> int:
     return last + 1
 
 
-def load_copy(input_path: str, table: Table) -> WorkbookCopy | str:
-    """The workbook at ``input_path`` (read as ``table``) loaded for the output, or why not."""
+def load_copy(
+    input_path: str, table: Table, columns: Sequence[str] = RESULT_COLUMNS
+) -> WorkbookCopy | str:
+    """The workbook at ``input_path`` (read as ``table``) loaded for the output with ``columns``
+    appended, or why not."""
     if input_path == "-" or not os.path.isfile(input_path) or table.sheet is None:
         return "the input is not a file that can be read twice"
     reason = _too_big(input_path)
@@ -172,7 +175,7 @@ def load_copy(input_path: str, table: Table) -> WorkbookCopy | str:
     except Exception as exc:  # openpyxl raises many kinds for what it cannot load whole
         return f"openpyxl cannot load it whole ({type(exc).__name__}: {exc})"
     first = _first_free_column(ws, table.header_row, len(table.columns))
-    if first + len(RESULT_COLUMNS) - 1 > _LAST_COLUMN:
+    if first + len(columns) - 1 > _LAST_COLUMN:
         return "there is no room right of the table (a cell or merge reaches column XFD)"
     return WorkbookCopy(book, ws, table.header_row, first)
 
@@ -180,7 +183,12 @@ def load_copy(input_path: str, table: Table) -> WorkbookCopy | str:
 class XlsxCopyWriter:
     """Writes the result columns of each row into the copy (:meth:`write_row`)."""
 
-    def __init__(self, copy: WorkbookCopy, escape_formulas: bool = True) -> None:
+    def __init__(
+        self,
+        copy: WorkbookCopy,
+        escape_formulas: bool = True,
+        columns: Sequence[str] = RESULT_COLUMNS,
+    ) -> None:
         from copy import copy as shallow
 
         from openpyxl.styles import PatternFill
@@ -192,14 +200,16 @@ class XlsxCopyWriter:
         self._fill = PatternFill("solid", start_color=REVIEW_FILL, end_color=REVIEW_FILL)
         first, row = copy.first_column, copy.header_row
         model = self._ws.cell(row, max(first - 1, 1))  # the table's last header cell
-        for i, name in enumerate(RESULT_COLUMNS):
+        self._columns = tuple(columns)
+        for i, name in enumerate(self._columns):
             cell = self._ws.cell(row, first + i)
             self._set(cell, name)
             for attribute in ("font", "fill", "border", "alignment"):
                 setattr(cell, attribute, shallow(getattr(model, attribute)))
             if not self._has_width(first + i):
-                self._ws.column_dimensions[get_column_letter(first + i)].width = _WIDTHS[i]
-        self._extend_filter(first + len(RESULT_COLUMNS) - 1)
+                width = _WIDTHS[i] if i < len(_WIDTHS) else _WIDTHS[0]
+                self._ws.column_dimensions[get_column_letter(first + i)].width = width
+        self._extend_filter(first + len(self._columns) - 1)
         if self._ws.freeze_panes is None:  # as in the streamed output: the header stays in view
             self._ws.freeze_panes = f"A{row + 1}"
         # openpyxl saves formulas without their last values: have Excel compute them on opening
@@ -211,7 +221,7 @@ class XlsxCopyWriter:
         from openpyxl.utils import get_column_letter
 
         first = self.copy.first_column
-        return f"{get_column_letter(first)}–{get_column_letter(first + len(RESULT_COLUMNS) - 1)}"
+        return f"{get_column_letter(first)}–{get_column_letter(first + len(self._columns) - 1)}"
 
     def _has_width(self, column: int) -> bool:
         """Whether the input defines the width of ``column`` (a ``<col>`` may span columns)."""
@@ -263,11 +273,12 @@ def open_copy_writer(
     *,
     escape_formulas: bool = True,
     not_same_as: Sequence[str] = (),
+    columns: Sequence[str] = RESULT_COLUMNS,
 ) -> Iterator[XlsxCopyWriter]:
     """A writer into ``copy``, saved to ``output`` (through a temporary file, renamed when
     complete) when the block ends without an error."""
     check_output(output, not_same_as=not_same_as)
     with atomic_file(Path(output), "wb") as (fh, _):
-        writer = XlsxCopyWriter(copy, escape_formulas)
+        writer = XlsxCopyWriter(copy, escape_formulas, columns)
         yield writer
         copy.book.save(fh)

@@ -184,6 +184,18 @@ class ReviewGroup:
 
 
 @dataclass(frozen=True)
+class ReviewerCorrection:
+    """A group of lines whose code a reviewer changed (the workbench): listed in the report."""
+
+    text: str
+    lines: int
+    income: Decimal
+    model_code: str
+    code: str
+    at: str = ""
+
+
+@dataclass(frozen=True)
 class ReportWarning:
     """Something a reviewer must see; a ``blocking`` one stops ``report`` unless ``--force``."""
 
@@ -266,6 +278,7 @@ class IncomeReport:
     review_groups: list[ReviewGroup] = field(default_factory=list)
     warnings: list[ReportWarning] = field(default_factory=list)
     provenance: Provenance = field(default_factory=Provenance)
+    corrections: list[ReviewerCorrection] = field(default_factory=list)
 
     @property
     def unparsed(self) -> list[LedgerLine]:
@@ -345,6 +358,18 @@ class IncomeReport:
                 {"row": x.row, "value": _plain(x.raw_offshore)} for x in self.offshore_unknown
             ],
             "notes": list(self.notes),
+            "corrections": [
+                {
+                    "text": c.text,
+                    "lines": c.lines,
+                    "income": yuan_text(c.income),
+                    "model_code": c.model_code,
+                    "code": c.code,
+                    "name": taxonomy.get(c.code).name if c.code in taxonomy.codes() else "",
+                    "at": c.at,
+                }
+                for c in self.corrections
+            ],
         }
 
 
@@ -552,6 +577,7 @@ def build_report(
     has_offshore: bool = False,
     provenance: Provenance | None = None,
     warnings: Iterable[str] = (),
+    corrections: Iterable[ReviewerCorrection] = (),
 ) -> IncomeReport:
     """Sum a classified ledger and test it against ``thresholds``: the one function that
     decides the verdict (the CLI and any other front end call it).
@@ -560,7 +586,8 @@ def build_report(
     ledger's own sum is used and the report says so. ``has_offshore`` says whether the ledger
     has an offshore column; without one the offshore test is not assessed. ``warnings`` are the
     reader's (a tax-inclusive amount column …); the report adds its own, and marks as blocking a
-    total income below the ledger's in-scope income.
+    total income below the ledger's in-scope income. ``corrections`` are a reviewer's changes,
+    already applied to ``lines``: the report lists them.
     """
     thresholds = thresholds or Thresholds()
     lines = list(lines)
@@ -636,6 +663,7 @@ def build_report(
         review_groups=_review_groups(review),
         warnings=found,
         provenance=provenance or Provenance(created=_now()),
+        corrections=list(corrections),
     )
 
 

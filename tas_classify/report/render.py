@@ -9,8 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tas_classify import taxonomy
 from tas_classify.ledger.write import XlsxCells, atomic_file, discard_workbook
-from tas_classify.report.income import IncomeReport, LedgerLine, ReviewGroup, Verdict
+from tas_classify.report.income import (
+    IncomeReport,
+    LedgerLine,
+    ReviewerCorrection,
+    ReviewGroup,
+    Verdict,
+)
 
 TEST_NAMES = {
     "in_scope": "in-scope income share 认定范围内收入占比",
@@ -160,6 +167,13 @@ def render_text(report: IncomeReport) -> str:
     if r.offshore_unknown:
         rows_ = ", ".join(str(x.row) for x in r.offshore_unknown[:20])
         out += ["", f"offshore value not recognised, counted as onshore: rows {rows_}"]
+    if r.corrections:
+        out += ["", f"reviewer's corrections 复核更正 ({_count(len(r.corrections), 'group')})"]
+        rows = [["income", "lines", "model", "reviewer", "text"]] + [
+            [_yuan(c.income), str(c.lines), c.model_code, c.code, _clip(c.text, 40)]
+            for c in r.corrections
+        ]
+        out += ["  " + line for line in _table(rows, {0, 1})]
     out += ["", *(f"note: {n}" for n in r.notes)]
     return "\n".join(out).rstrip() + "\n"
 
@@ -328,10 +342,19 @@ def _review_values(g: ReviewGroup) -> list[Any]:
             ", ".join(g.clients), g.alternatives, round(g.confidence, 4)]  # fmt: skip
 
 
+CORRECTION_COLUMNS = ["income", "lines", "model_code", "tas_code", "name", "text", "at"]
+
+
+def _correction_values(c: ReviewerCorrection) -> list[Any]:
+    name = taxonomy.get(c.code).name if c.code in taxonomy.codes() else ""
+    return [c.income, c.lines, c.model_code, c.code, name, c.text, c.at]
+
+
 def write_xlsx(report: IncomeReport, path: str | Path, *, escape_formulas: bool = True) -> None:
     """A workbook: ``summary`` (label / value columns: provenance, verdict, figures, tests),
     ``subtotals`` (by category, group and location), ``review`` (needs-review lines grouped by
-    identical normalised text, largest income first) and ``lines`` (every ledger row; review and
+    identical normalised text, largest income first), ``corrections`` (a reviewer's, when there
+    are any) and ``lines`` (every ledger row; review and
     left-out rows highlighted). Amounts are numbers (``#,##0.00``), shares percentages. Streamed
     (openpyxl's write-only mode) so that memory does not grow with the lines. Text a spreadsheet
     would run as a formula is written as text unless ``escape_formulas`` is False."""
@@ -347,6 +370,12 @@ def write_xlsx(report: IncomeReport, path: str | Path, *, escape_formulas: bool 
         review.append(REVIEW_COLUMNS, bold=True)
         for g in report.review_groups:
             review.append(_review_values(g), {0: AMOUNT_FORMAT})
+        if report.corrections:
+            fixed = _Sheet(book, "corrections", escape_formulas)
+            fixed.ws.column_dimensions["F"].width = 50
+            fixed.append(CORRECTION_COLUMNS, bold=True)
+            for c in report.corrections:
+                fixed.append(_correction_values(c), {0: AMOUNT_FORMAT})
         lines = _Sheet(book, "lines", escape_formulas)
         lines.ws.column_dimensions["B"].width = 60
         lines.ws.freeze_panes = "A2"
@@ -491,11 +520,22 @@ def render_html(report: IncomeReport, title: str = "tas_classify revenue report"
             {0, 1},
         )
     }
+{_corrections_html(r)}
 <h2>Rows left out of the sums ({len(left_out)})</h2>
 {_html_table("", ["row", "text", "amount", "why"], left_out, {0})}
 <ul>{notes}</ul>
 </body></html>
 """
+
+
+def _corrections_html(r: IncomeReport) -> str:
+    if not r.corrections:
+        return ""
+    rows = [[_yuan(v[0]), *v[1:]] for v in map(_correction_values, r.corrections)]
+    return (
+        f"<h2>Reviewer's corrections 复核更正 ({_count(len(r.corrections), 'group')})</h2>"
+        + _html_table("", CORRECTION_COLUMNS, rows, {0, 1})
+    )
 
 
 def write_html(report: IncomeReport, path: str | Path) -> None:
