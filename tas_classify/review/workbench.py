@@ -344,13 +344,17 @@ def _groups(state: _State) -> dict[str, Group]:
             code=code,
             model_code=code,
             confidence=min(x.confidence for x in lines),
-            needs_review=any(x.needs_review for x in lines),
+            # a subtotal row (合计) is left out of every sum: nothing for a reviewer to decide
+            needs_review=any(x.needs_review and not x.total_row for x in lines),
             reviewed=False,
             evidence=state.evidence[first],
             alternatives=state.all_alternatives[first],
             rows=[x.row for x in lines],
             clients=list(dict.fromkeys(x.client for x in lines if x.client)),
-            notes=list(dict.fromkeys(x.note for x in lines if x.note)),
+            notes=list(dict.fromkeys(
+                [*(x.note for x in lines if x.note),
+                 *(f"subtotal row ({x.total_label}), left out of the sums"
+                   for x in lines if x.total_row)])),  # fmt: skip
         )
     return out
 
@@ -410,11 +414,14 @@ class Workbench:
         source: IO[bytes] | bytes | str | Path,
         file_name: str,
         options: Mapping[str, Any] | ReviewOptions | None = None,
+        *,
+        max_bytes: int | None = None,
     ) -> StoredReview:
         """Store a ledger (a file path, bytes or a binary stream, read up to the size limit) as
         a new review in state ``setup``, with the columns the preview proposes filled into
         ``options`` where not given. ``file_name`` is shown to the reviewer and decides the
-        format by its extension; it never becomes a path."""
+        format by its extension; it never becomes a path. ``max_bytes``: the size limit
+        (default: the workbench's)."""
         name = Path(str(file_name).replace("\\", "/")).name.strip() or "ledger"
         try:
             fmt = format_of(name, None)
@@ -429,7 +436,7 @@ class Workbench:
         review = self.store.new_review(name[:255], "." + fmt, given.to_dict())
         target = self.store.ledger_path(review)
         try:
-            self._copy_in(source, target)
+            self._copy_in(source, target, max_bytes or self.max_upload_bytes)
         except BaseException:
             self.store.delete(review.id)
             raise
@@ -440,8 +447,7 @@ class Workbench:
         self.store.update(review.id, options={**given.to_dict(), **proposed})
         return self.store.review(review.id)
 
-    def _copy_in(self, source: IO[bytes] | bytes | str | Path, target: Path) -> None:
-        limit = self.max_upload_bytes
+    def _copy_in(self, source: IO[bytes] | bytes | str | Path, target: Path, limit: int) -> None:
         too_big = ReviewError(
             f"the file is larger than {limit / (1 << 20):g} MiB, the upload limit "
             "(tas-classify serve --max-upload-mb)"

@@ -55,9 +55,12 @@ class Guard:
     token, any request without it (``?token=`` once sets a cookie; an API client sends
     ``Authorization: Bearer``)."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int, hosts: tuple[str, ...],
+    def __init__(self, app: ASGIApp, *, limit: int, hosts: tuple[str, ...],
                  token: str | None) -> None:  # fmt: skip
-        self.app, self.max_body, self.hosts, self.token = app, max_body, hosts, token
+        self.app, self.limit, self.hosts, self.token = app, limit, hosts, token
+        # room for the multipart envelope and the options around the file; the file itself is
+        # held to ``limit`` where it is stored
+        self.max_body = limit + (1 << 16)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,7 +99,7 @@ class Guard:
         await self.app(scope, limited, send)
 
     def _too_big(self) -> str:
-        return (f"the upload is larger than {self.max_body / (1 << 20):g} MiB, the limit "
+        return (f"the upload is larger than {self.limit / (1 << 20):g} MiB, the limit "
                 "(tas-classify serve --max-upload-mb)")  # fmt: skip
 
     def _refusal(self, request: Request) -> Response | None:
@@ -232,6 +235,7 @@ def create_app(
     """The workbench app over ``workbench``. ``hosts``: the ``Host`` names it answers to (empty:
     any); ``token``: an access token every request must carry."""
     templates = _templates()
+    limit = workbench.max_upload_bytes if max_upload_bytes is None else max_upload_bytes
 
     def page(request: Request, name: str, **context: Any) -> Response:
         return templates.TemplateResponse(request, name, context)
@@ -249,7 +253,9 @@ def create_app(
             file = form.get("file")
             if not isinstance(file, UploadFile) or not file.filename:
                 raise ReviewError("choose a ledger file to upload")
-            review = await call(workbench.add_ledger, file.file, file.filename, {})
+            review = await call(
+                workbench.add_ledger, file.file, file.filename, {}, max_bytes=limit
+            )
         return RedirectResponse(f"/reviews/{review.id}/setup", status_code=303)
 
     async def setup(request: Request) -> Response:
@@ -344,7 +350,9 @@ def create_app(
                 options = json.loads(raw if isinstance(raw, str) else "{}")
             except json.JSONDecodeError as exc:
                 raise ReviewError(f"'options' is not JSON: {exc}") from None
-            review = await call(workbench.add_ledger, file.file, file.filename, options)
+            review = await call(
+                workbench.add_ledger, file.file, file.filename, options, max_bytes=limit
+            )
         ready = bool(review.options.get("amount_column"))
         if ready:
             await call(workbench.start, review.id)
@@ -472,9 +480,7 @@ def create_app(
         routes=routes,
         exception_handlers={TasClassifyError: on_error, HTTPException: on_error},
     )
-    limit = workbench.max_upload_bytes if max_upload_bytes is None else max_upload_bytes
-    # room for the multipart envelope and the options around the file
-    return Guard(app, max_body=limit + (1 << 16), hosts=hosts, token=token)
+    return Guard(app, limit=limit, hosts=hosts, token=token)
 
 
 def _back(review_id: str, back: str) -> str:
