@@ -661,3 +661,17 @@ def test_every_input_row_is_in_the_export_in_order(bench, tmp_path):
     assert all(len(row) == len(HEADER) + len(EXPORT_COLUMNS) for row in body)
     with bench.open_ledger(r.id) as table:
         assert len(list(table.rows)) == len(body)
+
+
+def test_a_subtotal_row_is_its_own_group_and_not_at_risk(bench):
+    """合计 rows are left out of every sum: listed, with a note, but nothing to decide."""
+    data = "合同名称,金额\n软件定制开发服务,100000\n数据标注服务,50000\n合计,150000\n"
+    r = bench.add_ledger(data.encode("gb18030"), "台账.csv", {"track": "outsourcing"})
+    bench.start(r.id, wait=True)
+    subtotal = [g for g in bench.groups(r.id) if g.text == "合计"]
+    assert len(subtotal) == 1
+    group = subtotal[0]
+    assert not group.needs_review and not group.at_risk
+    assert group.amount == 0
+    assert group.notes == ["subtotal row (合计), left out of the sums"]
+    assert bench.report(r.id).ledger_sum == 150000
