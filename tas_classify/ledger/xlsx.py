@@ -124,11 +124,22 @@ def check_archive(fh: IO[bytes], source: str) -> None:
 def _parser_class() -> Any:
     """openpyxl's streaming worksheet parser (what its read-only sheets use), told to mark a
     formula without a saved value and not to keep every row's height in memory."""
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
 
     class Parser(WorkSheetParser):  # type: ignore[misc]
         def parse_cell(self, element: Any) -> dict[str, Any]:
+            # An inline string (what Apache POI's streaming writer and openpyxl's write-only
+            # mode produce) is read here: openpyxl builds a rich-text object per cell, ~10x slower.
+            text = None
+            if element.get("t") == "inlineStr" and element.find(FORMULA_TAG) is None:
+                text = _inline_text(element.find(INLINE_STRING))
+                if text is not None:
+                    element.attrib.pop("t")
+                    for value in element.findall(_MAIN + "v"):
+                        element.remove(value)
             cell: dict[str, Any] = super().parse_cell(element)
+            if text is not None:
+                cell["value"], cell["data_type"] = text, "s"
             if cell["value"] is None and element.find(FORMULA_TAG) is not None:
                 cell["value"] = _NO_VALUE
             return cell
@@ -139,6 +150,20 @@ def _parser_class() -> Any:
             return parsed
 
     return Parser
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _inline_text(child: Any) -> str | None:
+    """The text of an inline string (``<is>``) as openpyxl reads it: the plain ``<t>`` and
+    then each rich-text run's ``<t>``, phonetic runs (``<rPh>``) left out; None without ``<is>``."""
+    if child is None:
+        return None
+    plain = child.find(_MAIN + "t")
+    parts = [plain.text or ""] if plain is not None else []
+    parts += [t.text for t in child.iterfind(_MAIN + "r/" + _MAIN + "t") if t.text is not None]
+    return "".join(parts)
 
 
 def _blank(value: Any) -> bool:
