@@ -53,7 +53,7 @@ def _workbook(tmp_path):
 def test_inline_strings_read_as_openpyxl_reads_them(tmp_path):
     path = _workbook(tmp_path)
     expected = [row[0].value for row in load_workbook(path)["台账"].iter_rows(min_row=2)]
-    assert expected[0] == "软件定制开发服务" and expected[2] == "数据标注服务"  # the fixture is read
+    assert expected[0] == "软件定制开发服务" and expected[2] == "数据标注服务"  # as built
     with open_table(str(path)) as table:
         got = [cells[0] for _, cells in table.rows]
     assert got == expected
