@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from tas_classify._regex import required_strings
 from tas_classify._resources import data_path
 from tas_classify._toml import tomllib
 from tas_classify.errors import WrappersFileError as WrappersFileError
@@ -143,30 +144,71 @@ def load_wrappers(path: str | Path | None = None) -> tuple[re.Pattern[str], ...]
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
-def _wrappers() -> tuple[re.Pattern[str], ...]:
-    return load_wrappers()
+@dataclass(frozen=True)
+class _Wrapper:
+    """A wrapper pattern as the file writes it (``plain``), the same for lines joined by
+    :data:`_SEPARATOR` (``joined``), and ``needs``: strings one of which every line the pattern
+    matches in contains (``None``: none known, every line is tried)."""
+
+    plain: re.Pattern[str]
+    joined: re.Pattern[str]
+    needs: tuple[str, ...] | None
+
+    def lines_to_try(self, lines: Sequence[str]) -> list[int]:
+        """The indices of the lines the pattern may match in (all, when ``needs`` is None)."""
+        if self.needs is None:
+            return list(range(len(lines)))
+        if len(self.needs) == 1:
+            needed = self.needs[0]
+            return [i for i, line in enumerate(lines) if needed in line]
+        search = _any_of(self.needs).search
+        return [i for i, line in enumerate(lines) if search(line)]
+
+
+@lru_cache(maxsize=64)
+def _any_of(strings: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, strings)))
+
+
+def _joined_source(pattern: re.Pattern[str]) -> str:
+    """A wrapper pattern for lines joined by :data:`_SEPARATOR`: a line starts after a separator
+    and ends before one, and no negated class or ``\\S`` may match one (tested equal to line by
+    line)."""
+    source = pattern.pattern.replace("[^", "[^" + _SEPARATOR)
+    source = source.replace("\\S", "[^\\s" + _SEPARATOR + "]")
+    source = re.sub(r"(?<![\\\[])\^", "(?:^|(?<=" + _SEPARATOR + "))", source)
+    return re.sub(r"(?<!\\)\$", "(?=$|" + _SEPARATOR + ")", source)
 
 
 @lru_cache(maxsize=1)
-def _wrappers_joined() -> tuple[re.Pattern[str], ...]:
-    """The wrapper patterns for lines joined by :data:`_SEPARATOR`: a line starts after a
-    separator and ends before one, and no negated class or ``\\S`` may match one (tested equal to
-    line by line)."""
-    out = []
-    for pattern in _wrappers():
-        source = pattern.pattern.replace("[^", "[^" + _SEPARATOR)
-        source = source.replace("\\S", "[^\\s" + _SEPARATOR + "]")
-        source = re.sub(r"(?<![\\\[])\^", "(?:^|(?<=" + _SEPARATOR + "))", source)
-        source = re.sub(r"(?<!\\)\$", "(?=$|" + _SEPARATOR + ")", source)
-        out.append(re.compile(source, pattern.flags))
-    return tuple(out)
+def _wrappers() -> tuple[_Wrapper, ...]:
+    """The patterns of ``data/wrappers.toml`` in file order, each with its joined form and the
+    strings a line needs to be matched (:func:`required_strings`), derived from the file."""
+    return tuple(
+        _Wrapper(p, re.compile(_joined_source(p), p.flags), required_strings(p))
+        for p in load_wrappers()
+    )
 
 
-def _remove_wrappers(text: str, joined: bool = False) -> str:
-    for pattern in _wrappers_joined() if joined else _wrappers():
-        text = pattern.sub(" ", text)
+def _remove_wrappers(text: str) -> str:
+    """The wrapper patterns of ``data/wrappers.toml`` removed from one line, in file order."""
+    for wrapper in _wrappers():
+        if wrapper.lines_to_try((text,)):
+            text = wrapper.plain.sub(" ", text)
     return text
+
+
+def _remove_wrappers_lines(lines: list[str]) -> list[str]:
+    """:func:`_remove_wrappers` of each line (``lines`` is changed in place and returned): each
+    pattern runs once, over the lines that hold one of the strings it needs, joined."""
+    for wrapper in _wrappers():
+        at = wrapper.lines_to_try(lines)
+        if not at:
+            continue
+        parts = wrapper.joined.sub(" ", _SEPARATOR.join([lines[i] for i in at]))
+        for i, part in zip(at, parts.split(_SEPARATOR)):
+            lines[i] = part
+    return lines
 
 
 def _word_list(name: str) -> list[str]:
@@ -350,7 +392,7 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
     if not texts or any(_SEPARATOR in h for h, _ in heads):
         return [normalise(t) for t in texts]
     simplified = _simplify(_SEPARATOR.join(h for h, _ in heads), _SEPARATOR)
-    parts = _remove_wrappers(_remove_noise(simplified), joined=True).split(_SEPARATOR)
+    parts = _remove_wrappers_lines(_remove_noise(simplified).split(_SEPARATOR))
     lines = simplified.split(_SEPARATOR)
     if len(parts) != len(texts) or len(lines) != len(texts):  # pragma: no cover - defensive
         return [normalise(t) for t in texts]

@@ -353,3 +353,109 @@ def test_rule_votes_of_a_chunk_equal_line_by_line_scores(lines):
     expected[vague] = 0.0
     assert np.array_equal(votes, expected)
     assert model._rule_votes([])[1].shape == (0, len(model.rule_matcher_.codes))
+
+
+# ------------------------------------------------ tender wrappers (issue 15, round 3)
+
+
+def _plain_wrappers(line):
+    """The patterns of data/wrappers.toml as written, every one over the line, in file order."""
+    from tas_classify.text import load_wrappers
+
+    for pattern in load_wrappers():
+        line = pattern.sub(" ", line)
+    return line
+
+
+def _wrapper_alphabet():
+    """The characters the file's patterns spell (so fuzzing follows the file as it is edited),
+    with spaces, digits, letters and the batch separator."""
+    from tas_classify.text import load_wrappers
+
+    chars = {c for p in load_wrappers() for c in p.pattern if not c.isascii()}
+    return sorted(chars) + list(" \t_-:1a\ue000")
+
+
+WRAPPER_TEXT = st.lists(
+    st.sampled_from(_wrapper_alphabet())
+    | st.sampled_from(["有限公司", "公告", "公示", "征集", "意见", "标包", "重新招标", "第二次"]),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(WRAPPER_TEXT)
+def test_every_wrapper_match_holds_a_string_the_pattern_needs(line):
+    from tas_classify.text import _wrappers
+
+    for wrapper in _wrappers():
+        if wrapper.needs is not None and wrapper.plain.search(line):
+            assert any(s in line for s in wrapper.needs), (wrapper.plain.pattern, line)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(WRAPPER_TEXT, max_size=8))
+def test_wrappers_tried_only_where_needed_equal_the_file_patterns(lines):
+    from tas_classify.text import _remove_wrappers, _remove_wrappers_lines
+
+    expected = [_plain_wrappers(t) for t in lines]
+    assert [_remove_wrappers(t) for t in lines] == expected
+    if not any("\ue000" in t for t in lines):
+        assert _remove_wrappers_lines(list(lines)) == expected
+
+
+def test_wrappers_equal_the_file_patterns_on_real_lines(lines):
+    from tas_classify.text import _remove_noise, _remove_wrappers_lines, to_simplified
+
+    noiseless = [_remove_noise(to_simplified(t)) for t in lines if "\ue000" not in t]
+    assert _remove_wrappers_lines(list(noiseless)) == [_plain_wrappers(t) for t in noiseless]
+
+
+def test_every_shipped_wrapper_has_a_shortcut():
+    """Each pattern of data/wrappers.toml is skipped on lines without the strings it needs (a
+    pattern edited into a form the reading does not follow still works, only slower)."""
+    from tas_classify.text import _wrappers
+
+    assert all(w.needs for w in _wrappers())
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        ("公司", ("公司",)),
+        ("关于征集|征集", ("征集",)),
+        ("预?(?:公告|公示)", ("公告", "公示")),
+        ("第[一二]{1,3}次|重新招标", ("次", "重新招标")),
+        (r"(?:标包|子包)\s{0,2}\d?", ("子包", "标包")),
+        ("[^a]b", ("b",)),
+        ("a(?:bc)+d", ("bc",)),
+        ("(?i:ab)c", ("c",)),
+        ("(?i)abc", None),
+        ("a?", None),
+        (r"x|\d", None),
+        (r"\d+", None),
+        ("(?=ab)", None),
+        ("(a)\\1", ("a",)),
+        ("", None),
+    ],
+)
+def test_required_strings_read_from_a_pattern(pattern, needs):
+    import re
+
+    from tas_classify._regex import required_strings
+
+    assert required_strings(re.compile(pattern)) == needs
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="abcxy", max_size=10))
+def test_required_strings_are_in_every_match(line):
+    import re
+
+    from tas_classify._regex import required_strings
+
+    for source in ("a(?:bc|cb)+", "x?(?:ab|[bc]a)y*", "(?:a|b)(?:c|x)", "a*b[xy]c?", "(?:ab)?c"):
+        pattern = re.compile(source)
+        needs = required_strings(pattern)
+        if needs is not None and pattern.search(line):
+            assert any(s in line for s in needs), (source, line)
