@@ -38,6 +38,7 @@ from tas_classify._toml import tomllib
 from tas_classify.errors import WrappersFileError as WrappersFileError
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
+_CURRENCY = "(?:万元|亿元|元|万|rmb|cny|usd|美元|欧元|日元|港币)"
 
 #: The characters of one line the model reads (after Unicode NFKC, which can make a line up to
 #: 18 times longer). The rest of a longer line is not read, and its result is flagged
@@ -49,11 +50,15 @@ MAX_LINE_CHARS = 4000
 _MAX_NUMBER_LETTERS = 32
 
 
-def _noise(pattern: str) -> tuple[re.Pattern[str], str]:
-    """A noise pattern and what replaces it: " ", or "\\1 " when it has a group (the characters
-    at the start of the match that are kept)."""
+class _AnyLine(str):
+    """A noise pattern that can match in a line without a digit; every other one needs one."""
+
+
+def _noise(pattern: str) -> tuple[re.Pattern[str], str, bool]:
+    """A noise pattern, what replaces it (" ", or "\\1 " when it has a group: the characters at
+    the start of the match that are kept), and whether it can match only where a digit is."""
     compiled = re.compile(pattern)
-    return compiled, r"\1 " if compiled.groups else " "
+    return compiled, r"\1 " if compiled.groups else " ", not isinstance(pattern, _AnyLine)
 
 
 # Each pattern removes one kind of ledger noise; order matters (longest constructs first).
@@ -69,7 +74,11 @@ def _noise(pattern: str) -> tuple[re.Pattern[str], str]:
 # letters) either is bounded or is only tried from the start of the run — a later start in the
 # run could not match where the first did not — so a line of 20,000 digits is not read 20,000
 # times. tests/test_hostile_text.py checks these give exactly what the plain patterns gave.
-_NOISE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+#
+# Most patterns match only where a digit (``\d``) is; the few that do not are marked
+# ``_AnyLine``. A line without a digit is only given those (tests/test_fast_paths.py checks the
+# others never match where no digit is).
+_NOISE_PATTERNS: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
     _noise(p)
     for p in (
         # year ranges: 2026-2028年, 2026年至2027年, 2025~2026年度
@@ -82,21 +91,28 @@ _NOISE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # amounts: ¥386,000.00  $12k  38.6万元  120,000 元  usd 5,000
         r"(?:[¥$€£]|rmb|cny|usd|eur|jpy|hkd)\s*-?\d[\d,]*(?:\.\d+)?\s*(?:k|m|万|亿)?",
         # (from a minus sign, or from the start of a run of digits and commas, the commas before
-        # its first digit kept: ",5元" loses "5元")
-        r"(?:-(?=\d)|(?<![\d,])(,*))\d[\d,]*(?:\.\d+)?\s*"
-        r"(?:万元|亿元|元|万|rmb|cny|usd|美元|欧元|日元|港币)",
+        # its first digit kept: ",5元" loses "5元"; the plain pattern is
+        # (?:-(?=\d)|(?<![\d,])(,*))\d[\d,]*…, one pass: here the amounts after a run of
+        # commas go first, then the others — no match of one kind can start inside one of the
+        # other, so the two passes find what the one did, each from a character)
+        rf"(,(?<![\d,],),*)\d[\d,]*(?:\.\d+)?\s*{_CURRENCY}",
+        rf"[-\d](?:(?<=-)\d|(?<=\d)(?<![\d,].))[\d,]*(?:\.\d+)?\s*{_CURRENCY}",
         # dates and periods: 2024-03-01, 2024/3, 2024年3月5日, 2025年度, 3月, q3, fy2024, h1
         r"\d\d{3}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,2})?(?![\da-z])",
         r"\d\d{1,3}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?",
         r"\d\d{3}\s*年度?",
         # Taiwan (民國) years and quarters: 115年度, 第1季, 第三季度
         r"1(?<!\d.)[01]\d\s*年度?",
-        r"第\s*[1-4一二三四]\s*季度?",
+        _AnyLine(r"第\s*[1-4一二三四]\s*季度?"),
         r"\d\d?\s*月份?(?:\s*\d{1,2}\s*[日号])?",
         r"(?:f(?<!\w.)y\d{2,4}|q(?<!\w.)[1-4]|h(?<!\w.)[12])\b",
-        # phase markers: 一期, 第二期, 3期, phase 2, stage ii (from 第 or the start of the numeral)
-        rf"(?:第|(?<![{_CN_DIGITS}\d]))[{_CN_DIGITS}\d]+\s*期",
-        r"(?:p(?<!\w.)hase|s(?<!\w.)tage|l(?<!\w.)ot)\s*[\divx]+\b",
+        # phase markers: 一期, 第二期, 3期, phase 2, stage ii (from 第 or the start of the numeral;
+        # the plain pattern is (?:第|(?<![…\d]))[…\d]+\s*期)
+        _AnyLine(
+            rf"[第{_CN_DIGITS}\d](?:(?<=第)[{_CN_DIGITS}\d]|(?<!第)(?<![{_CN_DIGITS}\d]{{2}}))"
+            rf"[{_CN_DIGITS}\d]*\s*期"
+        ),
+        _AnyLine(r"(?:p(?<!\w.)hase|s(?<!\w.)tage|l(?<!\w.)ot)\s*[\divx]+\b"),
         # bare numbers that are not part of a term such as 5g, 3d, 4k
         r"\d(?<![a-z\d].)\d*(?:[.,]\d+)*%?(?![a-z\d])",
     )
@@ -340,13 +356,31 @@ def to_simplified(text: str) -> str:
     return _simplify(text)
 
 
-def _remove_noise(text: str) -> str:
+_DIGIT = re.compile(r"\d")
+
+
+def _remove_noise(text: str, digits: bool = True) -> str:
+    """The noise of a line (or of lines joined by :data:`_SEPARATOR`) removed; ``digits=False``
+    when no line has a digit: the patterns that need one are not run."""
     noise = _noise_words()
     if noise is not None:
         text = noise.sub(" ", text)
-    for pattern, replacement in _NOISE_PATTERNS:
-        text = pattern.sub(replacement, text)
+    for pattern, replacement, needs_digit in _NOISE_PATTERNS:
+        if digits or not needs_digit:
+            text = pattern.sub(replacement, text)
     return _BRACKETS.sub(" ", text)
+
+
+def _remove_noise_lines(lines: list[str]) -> list[str]:
+    """:func:`_remove_noise` of each line: the lines with a digit joined and given every
+    pattern, the others joined and given those that need no digit."""
+    has_digit = [_DIGIT.search(line) is not None for line in lines]
+    with_digits = _remove_noise(_SEPARATOR.join([t for t, d in zip(lines, has_digit) if d]))
+    without = _remove_noise(
+        _SEPARATOR.join([t for t, d in zip(lines, has_digit) if not d]), digits=False
+    )
+    done = (iter(without.split(_SEPARATOR)), iter(with_digits.split(_SEPARATOR)))
+    return [next(done[d]) for d in has_digit]
 
 
 # NFKC makes a character at most 18 characters long (U+FDFA): a line this short never needs a cut.
@@ -371,7 +405,8 @@ def normalise(text: str) -> NormalisedText:
     :data:`MAX_LINE_CHARS` characters are read (``truncated`` says when there were more)."""
     head, truncated = _head(text)
     simplified = to_simplified(head)
-    clean = _SPACES.sub(" ", _remove_wrappers(_remove_noise(simplified))).strip()
+    noiseless = _remove_noise(simplified, digits=_DIGIT.search(simplified) is not None)
+    clean = _SPACES.sub(" ", _remove_wrappers(noiseless)).strip()
     return NormalisedText(
         original=text, text=clean, category=invoice_category(simplified), truncated=truncated
     )
@@ -392,10 +427,10 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
     if not texts or any(_SEPARATOR in h for h, _ in heads):
         return [normalise(t) for t in texts]
     simplified = _simplify(_SEPARATOR.join(h for h, _ in heads), _SEPARATOR)
-    parts = _remove_wrappers_lines(_remove_noise(simplified).split(_SEPARATOR))
     lines = simplified.split(_SEPARATOR)
-    if len(parts) != len(texts) or len(lines) != len(texts):  # pragma: no cover - defensive
+    if len(lines) != len(texts):  # pragma: no cover - defensive
         return [normalise(t) for t in texts]
+    parts = _remove_wrappers_lines(_remove_noise_lines(lines))
     return [
         NormalisedText(
             original=t,

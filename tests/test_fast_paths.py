@@ -459,3 +459,40 @@ def test_required_strings_are_in_every_match(line):
         needs = required_strings(pattern)
         if needs is not None and pattern.search(line):
             assert any(s in line for s in needs), (source, line)
+
+
+# ------------------------------------------------- noise patterns and digits (issue 15, round 3)
+
+NOISY_NO_DIGITS = st.lists(
+    st.sampled_from(
+        list(",.-—~ #:：_/%¥$nopswivhtcrafyqmkxgl")
+        + ["合同", "订单", "发票", "第", "期", "年", "度", "月", "日", "号", "季", "至", "元"]
+        + ["万", "亿", "一", "二", "三", "四", "份", "美元", "rmb", "no.", "phase", "lot", "\t"]
+    ),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(NOISY_NO_DIGITS)
+def test_noise_patterns_said_to_need_a_digit_never_match_without_one(line):
+    from tas_classify.text import _NOISE_PATTERNS, _remove_noise
+
+    assert not any(p.search(line) for p, _, needs_digit in _NOISE_PATTERNS if needs_digit)
+    assert _remove_noise(line, digits=False) == _remove_noise(line)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(NOISY_NO_DIGITS | st.text(max_size=12), max_size=8))
+def test_noise_of_lines_split_by_digits_equals_line_by_line(lines):
+    from tas_classify.text import _remove_noise, _remove_noise_lines
+
+    lines = [t.replace("\ue000", "") for t in lines]
+    assert _remove_noise_lines(list(lines)) == [_remove_noise(t) for t in lines]
+
+
+def test_noise_of_real_lines_split_by_digits_equals_line_by_line(lines):
+    from tas_classify.text import _remove_noise, _remove_noise_lines, to_simplified
+
+    simplified = [to_simplified(t) for t in lines if "\ue000" not in t]
+    assert _remove_noise_lines(list(simplified)) == [_remove_noise(t) for t in simplified]
