@@ -24,6 +24,7 @@ table (``data/invoice_categories.csv``) to read.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
@@ -31,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from tas_classify._regex import required_strings
 from tas_classify._resources import data_path
@@ -252,6 +254,9 @@ class _GenericWords:
             else:
                 self.automaton.add_word(word, (len(word), specific))
         self.empty = len(self.automaton) == 0
+        self._ints: Any = None
+        # whether a word could reach across the separator of lines joined for one pass
+        self.crossing = any(_SEPARATOR in w for w in [*self.latin, *self.automaton.keys()])
         if not self.empty:
             self.automaton.make_automaton()
 
@@ -268,6 +273,53 @@ class _GenericWords:
                     return False
                 covered[end - length + 1 : end + 1] = b"\x01" * length
         return all(covered[i] for i in chars)
+
+    def _numbered(self) -> Any:
+        """The automaton with each word's (length, specific) as one int, ``2 * length +
+        specific`` (built at first use)."""
+        if self._ints is None:
+            import ahocorasick
+
+            self._ints = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for word, (length, specific) in self.automaton.items():
+                self._ints.add_word(word, 2 * length + int(specific))
+            self._ints.make_automaton()
+        return self._ints
+
+    def vague_lines(self, texts: Sequence[str]) -> Any:
+        """``[self.vague(t) for t in texts]`` as a NumPy bool array, from one pass of each kind
+        over the lines joined by :data:`_SEPARATOR` (which no word holds, and which is neither a
+        Chinese character nor a letter)."""
+        import numpy as np
+
+        if len(texts) < 16 or self.crossing or any(_SEPARATOR in t for t in texts):
+            return np.array([self.vague(t) for t in texts], dtype=bool)
+        joined = _SEPARATOR.join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        line_of = np.cumsum(codes == ord(_SEPARATOR))  # the line of each character
+        n = len(texts)
+        other_word = np.zeros(n, dtype=bool)  # an English word that is not generic
+        latin = self.latin
+        at = [m.start() for m in _LATIN_WORD.finditer(joined) if m.group() not in latin]
+        other_word[line_of[at]] = True
+        cjk = ((codes >= 0x3400) & (codes <= 0x9FFF)) | ((codes >= 0xF900) & (codes <= 0xFAFF))
+        has_cjk = np.zeros(n, dtype=bool)
+        has_cjk[line_of[cjk]] = True
+        specific = np.zeros(n, dtype=bool)
+        depth = np.zeros(len(codes) + 1, dtype=np.int64)  # words covering each character
+        if not self.empty:
+            hits = np.fromiter(
+                itertools.chain.from_iterable(self._numbered().iter(joined)), dtype=np.int64
+            ).reshape(-1, 2)
+            end, length, is_specific = hits[:, 0], hits[:, 1] >> 1, (hits[:, 1] & 1) == 1
+            specific[line_of[end[is_specific]]] = True
+            np.add.at(depth, end - length + 1, 1)
+            np.add.at(depth, end + 1, -1)
+        uncovered = cjk & (np.cumsum(depth[:-1]) == 0)
+        not_covered = np.zeros(n, dtype=bool)
+        not_covered[line_of[uncovered]] = True
+        result: Any = ~other_word & (~has_cjk | ~(specific | not_covered))
+        return result
 
 
 @lru_cache(maxsize=1)
@@ -289,6 +341,11 @@ def is_vague(text: str) -> bool:
     (True, True, False)
     """
     return _generic_words().vague(text)
+
+
+def vague_lines(texts: Sequence[str]) -> Any:
+    """``[is_vague(t) for t in texts]`` as a NumPy bool array, quicker on many lines."""
+    return _generic_words().vague_lines(texts)
 
 
 def invoice_category(simplified: str) -> str:

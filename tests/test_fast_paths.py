@@ -496,3 +496,71 @@ def test_noise_of_real_lines_split_by_digits_equals_line_by_line(lines):
 
     simplified = [to_simplified(t) for t in lines if "\ue000" not in t]
     assert _remove_noise_lines(list(simplified)) == [_remove_noise(t) for t in simplified]
+
+
+# ---------------------------------------------- rules and vague lines by chunk (issue 15, round 3)
+
+
+def test_rules_of_a_chunk_equal_line_by_line_on_real_lines(lines):
+    model = TasClassifier.load(model_path("default"))
+    matcher = model.rule_matcher_
+    normalised = normalise_batch([*lines, *EDGE, "*软件*财务软件", "*信息技术服务*软件开发"])
+    texts, categories = [n.text for n in normalised], [n.category for n in normalised]
+    for size in (2048, 17, 3):
+        for start in range(0, len(texts), size):
+            chunk, cats = texts[start : start + size], categories[start : start + size]
+            assert matcher.match_lines(chunk, cats) == [
+                matcher.match(t, c) for t, c in zip(chunk, cats)
+            ]
+
+
+def _toy_matcher():
+    from tas_classify import taxonomy
+    from tas_classify.rules import Rule, RuleMatcher
+
+    rules = [
+        Rule("a", "ITO-01", 2.0, ("开发", "app", "定制开发")),
+        Rule("b", "NONE", 1.5, ("销售", "开发"), unless=("定制",)),
+        Rule("c", "ITO-02", 1.0, ("运维",), requires=("系统", "it")),
+        Rule("d", "TRD-08", 3.0, ("中医",), not_inside=("中医院", "某中医")),
+        Rule("e", "ITO-01", -1.0, ("it", "中医院"), unless=("app",)),
+        Rule("inv", "NONE", 1.0, ("软件",), target="invoice_category"),
+    ]
+    return RuleMatcher(rules, taxonomy.codes())
+
+
+TOY_LINE = st.lists(
+    st.sampled_from(["开发", "定制", "app", "销售", "运维", "系统", "it", "中医", "院", "某", "x",
+                     "1", " ", "中", "医", "a", "pp", "\ue000"]),  # fmt: skip
+    max_size=10,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(TOY_LINE, st.sampled_from(["", "软件", "其他"])), max_size=40))
+def test_rules_of_a_chunk_equal_line_by_line_with_every_kind_of_rule(pairs):
+    matcher = _toy_matcher()
+    texts, categories = [t for t, _ in pairs], [c for _, c in pairs]
+    texts, categories = texts + ["中医 某中医院 it运维"] * 16, categories + ["软件"] * 16
+    assert matcher.match_lines(texts, categories) == [
+        matcher.match(t, c) for t, c in zip(texts, categories)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TOY_LINE | st.text(max_size=12), min_size=16, max_size=40))
+def test_vague_lines_equal_line_by_line_on_any_text(texts):
+    from tas_classify.text import is_vague, vague_lines
+
+    texts = [t.replace("\ue000", "") for t in texts]
+    assert vague_lines(texts).tolist() == [is_vague(t) for t in texts]
+
+
+def test_vague_lines_equal_line_by_line_on_real_lines(lines):
+    from tas_classify.text import _generic_words, is_vague, vague_lines
+
+    words = sorted(_generic_words().automaton.keys())
+    texts = [n.text for n in normalise_batch([*lines, *EDGE])]
+    texts += ["".join(words[i : i + 3]) for i in range(len(words))] + [w + "x" for w in words]
+    got = vague_lines(texts)
+    assert got.dtype == bool and got.tolist() == [is_vague(t) for t in texts]

@@ -32,7 +32,7 @@ from tas_classify.model.persistence import ModelFileError, read_model, save
 from tas_classify.results import Result, ResultRow
 from tas_classify.rules import RuleMatch, RuleMatcher, load_invoice_categories, load_rules
 from tas_classify.taxonomy import Track
-from tas_classify.text import NormalisedText, is_vague, normalise, normalise_batch
+from tas_classify.text import NormalisedText, normalise, normalise_batch, vague_lines
 from tas_classify.tokenize import WordTokenizer
 
 
@@ -387,7 +387,8 @@ class TasClassifier:
         """Fired rules, vote sums, and which lines are vague: a vague line's votes are zero,
         since rules that fire on generic words ("技术支持服务费") prove nothing."""
         matcher = self.rule_matcher_
-        matches = [matcher.match(n.text, n.category) for n in normalised]
+        texts = [n.text for n in normalised]
+        matches = matcher.match_lines(texts, [n.category for n in normalised])
         # RuleMatcher.scores of every line in one np.add.at: it adds in the order given, from
         # zero, as scores does line by line (the same sums to the bit)
         column = {c: j for j, c in enumerate(matcher.codes)}
@@ -397,7 +398,7 @@ class TasClassifier:
         if fired:
             at_row, at_code, weight = zip(*fired)
             np.add.at(votes, (np.array(at_row), np.array(at_code)), np.array(weight))
-        vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
+        vague = vague_lines(texts)
         votes[vague] = 0.0
         return matches, votes, vague
 
