@@ -564,3 +564,30 @@ def test_vague_lines_equal_line_by_line_on_real_lines(lines):
     texts += ["".join(words[i : i + 3]) for i in range(len(words))] + [w + "x" for w in words]
     got = vague_lines(texts)
     assert got.dtype == bool and got.tolist() == [is_vague(t) for t in texts]
+
+
+# ------------------------------------------------------ what workers send back (issue 15, round 3)
+
+
+def test_result_rows_are_the_rows_of_the_results_without_text(repeated):
+    from tas_classify.model.estimator import ResultMemo
+    from tas_classify.parallel import ChunkClassifier
+
+    model = TasClassifier.load(model_path("default"))
+    expected = [r.row._replace(text="") for r in model.classify(repeated, track="trade")]
+    assert model.result_rows(repeated, "trade") == expected
+    assert model.result_rows(repeated, "trade", memo=ResultMemo(max_lines=64)) == expected
+    here = ChunkClassifier(model_path("default"), "trade", convert=None)
+    chunks = [repeated[i : i + 1000] for i in range(0, len(repeated), 1000)]
+    assert [row for rows in here.map(chunks) for row in rows] == expected
+
+
+@pytest.mark.parametrize("track", [None, "outsourcing"])
+def test_classify_batch_in_two_processes_equals_one(repeated, track):
+    import gc
+
+    from tas_classify import classify_batch
+
+    lines = repeated[:4000] + repeated[-2000:]
+    assert classify_batch(lines, track, n_jobs=2) == classify_batch(lines, track)
+    assert gc.isenabled()

@@ -698,6 +698,23 @@ class TasClassifier:
             lines[t] = reads[key]
         return [lines[t] for t in texts]
 
+    def result_rows(
+        self,
+        texts: Iterable[str],
+        track: Track | str | None = None,
+        *,
+        memo: ResultMemo | None = None,
+    ) -> list[ResultRow]:
+        """The compact rows of :meth:`classify`'s results with a blank ``text`` (the caller has
+        the lines): lines that read the same share one row object. What worker processes send
+        back."""
+        texts = check_texts(texts)
+        rows: list[ResultRow] = []
+        with gc_paused():
+            for _, chunk_rows in self._chunked_rows(texts, track, memo):
+                rows.extend(chunk_rows)
+        return rows
+
     def classify_arrays(
         self,
         texts: Iterable[str],
@@ -709,11 +726,7 @@ class TasClassifier:
         ``code`` (str), ``confidence`` (float64), ``needs_review`` (bool) and ``flags`` (each a
         tuple of str, an object array), one entry per line in order. The values are those of
         ``classify`` exactly; a line's evidence is one :meth:`classify` of that line away."""
-        texts = check_texts(texts)
-        rows: list[ResultRow] = []
-        with gc_paused():
-            for _, chunk_rows in self._chunked_rows(texts, track, memo):
-                rows.extend(chunk_rows)
+        rows = self.result_rows(texts, track, memo=memo)
         flags = np.empty(len(rows), dtype=object)
         flags[:] = [r.flags for r in rows]
         return {
