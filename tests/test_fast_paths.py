@@ -591,3 +591,83 @@ def test_classify_batch_in_two_processes_equals_one(repeated, track):
     lines = repeated[:4000] + repeated[-2000:]
     assert classify_batch(lines, track, n_jobs=2) == classify_batch(lines, track)
     assert gc.isenabled()
+
+
+# ------------------------------------------------------------- result rows (issue 15, round 3)
+
+
+def _reference_rows(model, normalised, track, allowed):
+    """The result rows as _chunk_rows built them before round 3: a keyword ResultRow per line
+    through Result, each line's values read from the arrays one by one."""
+    from tas_classify import taxonomy
+    from tas_classify.model.estimator import _line_flags
+    from tas_classify.results import ResultRow
+
+    normalised, proba, matches, rows, known, vague = model._analyse_normalised(
+        normalised, allowed if track is not None else None
+    )
+    n_features = np.diff(rows.indptr)
+    filtered = np.zeros(len(normalised), dtype=bool)
+    if track is not None:
+        proba, filtered = model._restrict_to_track(proba, allowed)
+    order = np.argsort(-proba, axis=1, kind="stable")[:, :4]
+    features = model._top_features(rows, order[:, 0])
+    codes = [str(c) for c in model.classes_]
+    names = {c.code: c.name for c in taxonomy.categories()}
+    out = []
+    for i, norm in enumerate(normalised):
+        p, o = proba[i].tolist(), order[i].tolist()
+        fired = [m for m in matches[i] if m.code in allowed]
+        rules = tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in fired)
+        flags = _line_flags(
+            empty=not norm.text,
+            no_evidence=not (n_features[i] or matches[i] or known[i]),
+            known=bool(known[i]),
+            vague=bool(vague[i]),
+            filtered=bool(filtered[i]),
+            truncated=norm.truncated,
+        )
+        kpo, alternatives, feats, review = (), (), features[i], True
+        if flags and flags[0] in ("empty", "no_evidence"):
+            code, confidence, feats = "NONE", 0.0, ()
+        elif "vague" in flags:
+            code, confidence = "NONE", p[codes.index("NONE")]
+        else:
+            code, confidence = codes[o[0]], p[o[0]]
+            alternatives = tuple((codes[j], names[codes[j]], p[j]) for j in o[1:4] if p[j] >= 0.01)
+            runner_up = p[o[1]] if len(o) > 1 else 0.0
+            review = bool(
+                p[o[0]] < model.review_threshold
+                or p[o[0]] - runner_up < model.review_margin
+                or set(flags) - {"known_line"}
+            )
+            if code == "KPO-01":
+                field_names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
+                kpo = tuple(dict.fromkeys(field_names[m.field] for m in fired if m.field))
+        out.append(
+            ResultRow(
+                text=norm.original, code=code, name=names[code], confidence=confidence,
+                alternatives=alternatives, rules=rules, features=feats, kpo_fields=kpo,
+                needs_review=review, track=track, normalised=norm.text, flags=flags,
+            )
+        )  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("track", [None, "outsourcing", "trade"])
+def test_result_rows_equal_the_reference_construction(lines, track):
+    from tas_classify import taxonomy
+
+    model = TasClassifier.load(model_path("default"))
+    allowed = set(taxonomy.codes_for_track(track))
+    known = sorted(model.memory_)[:200] if getattr(model, "memory_", None) else []
+    texts = [*lines[-3000:], *EDGE, *known, "*软件*财务软件", "软件开发" * 1200 + "尾"]
+    normalised = normalise_batch(texts)
+    for threshold in (model.review_threshold, 0.95):
+        model.review_threshold = threshold
+        got = model._chunk_rows(normalised, track, allowed)
+        expected = _reference_rows(model, normalised, track, allowed)
+        assert got == expected
+        assert all(type(row).__name__ == "ResultRow" for row in got)
+        flags = {flag for row in got for flag in row.flags}
+        assert flags >= {"empty", "vague", "truncated", "known_line", "no_evidence"}

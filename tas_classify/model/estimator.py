@@ -84,6 +84,10 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: Makes a ResultRow from a tuple of its fields in :class:`ResultRow` order (``ResultRow(*fields)``
+#: without the Python-level ``__new__``).
+_ROW = tuple.__new__
+
 #: What a line reads as: normalised text, invoice category, cut or not.
 Reading = tuple[str, str, bool]
 
@@ -756,26 +760,39 @@ class TasClassifier:
             codes=[str(c) for c in self.classes_],
             names={c.code: c.name for c in taxonomy.categories()},
         )
-        return [
-            self._result(
-                shared,
-                normalised[i].original,
-                normalised[i].text,
-                probabilities[i],
-                order[i].tolist(),
-                [m for m in matches[i] if m.code in allowed],
-                features[i],
-                _line_flags(
-                    empty=not normalised[i].text,
-                    no_evidence=not (n_features[i] or matches[i] or known[i]),
-                    known=bool(known[i]),
-                    vague=bool(vague[i]),
-                    filtered=bool(filtered[i]),
-                    truncated=normalised[i].truncated,
-                ),
-            ).row
-            for i in range(len(normalised))
-        ]
+        # the per-line values as Python lists once, not element by element
+        orders, counts = order.tolist(), n_features.tolist()
+        known_lines, vague_lines_ = known.tolist(), vague.tolist()
+        filtered_lines = filtered.tolist()
+        every_code = all(r.code in allowed for r in self.rule_matcher_.rules)
+        out = []
+        for i, norm in enumerate(normalised):
+            text, found = norm.text, matches[i]
+            evidence = counts[i] or found or known_lines[i]
+            if not text or not evidence or known_lines[i] or vague_lines_[i] or filtered_lines[i]:
+                flags = _line_flags(
+                    empty=not text,
+                    no_evidence=not evidence,
+                    known=known_lines[i],
+                    vague=vague_lines_[i],
+                    filtered=filtered_lines[i],
+                    truncated=norm.truncated,
+                )
+            else:
+                flags = ("truncated",) if norm.truncated else ()
+            out.append(
+                self._result(
+                    shared,
+                    norm.original,
+                    text,
+                    probabilities[i],
+                    orders[i],
+                    found if every_code else [m for m in found if m.code in allowed],
+                    features[i],
+                    flags,
+                )
+            )
+        return out
 
     def _restrict_to_track(
         self, proba: np.ndarray, allowed: set[str]
@@ -817,8 +834,8 @@ class TasClassifier:
         fired: list[RuleMatch],
         features: tuple[tuple[str, float], ...],
         flags: tuple[str, ...],
-    ) -> Result:
-        """One result, built straight into its compact row (see :class:`Result`)."""
+    ) -> ResultRow:
+        """One result's compact row (see :class:`Result`)."""
         codes, names = shared.codes, shared.names
         rules = tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in fired)
         if flags and flags[0] in ("empty", "no_evidence"):
@@ -829,13 +846,9 @@ class TasClassifier:
             code, confidence = taxonomy.NONE, p[codes.index(taxonomy.NONE)]
         else:
             return self._answer(shared, text, normalised, p, order, fired, rules, features, flags)
-        return Result.from_row(
-            ResultRow(
-                text=text, code=code, name=names[code], confidence=confidence,
-                alternatives=(), rules=rules, features=features, kpo_fields=(), needs_review=True,
-                track=shared.track, normalised=normalised, flags=flags,
-            )
-        )  # fmt: skip
+        # ResultRow(text=…, code=…, …) in field order, without the keyword parsing
+        return _ROW(ResultRow, (text, code, names[code], confidence, (), rules, features, (), True,
+                                shared.track, normalised, flags))  # fmt: skip
 
     def _answer(
         self,
@@ -848,7 +861,7 @@ class TasClassifier:
         rules: tuple[tuple[str, str, str, float, str | None], ...],
         features: tuple[tuple[str, float], ...],
         flags: tuple[str, ...],
-    ) -> Result:
+    ) -> ResultRow:
         """The model's best code for a line that says what it is, with alternatives and flags."""
         codes, names = shared.codes, shared.names
         best = order[0]
@@ -858,19 +871,15 @@ class TasClassifier:
         needs_review = bool(
             p[best] < self.review_threshold
             or p[best] - runner_up < self.review_margin
-            or set(flags) - {"known_line"}
+            or (flags and flags != ("known_line",))  # a flag other than known_line
         )
         kpo_fields: tuple[str, ...] = ()
         if code == "KPO-01":
             field_names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
             kpo_fields = tuple(dict.fromkeys(field_names[m.field] for m in fired if m.field))
-        return Result.from_row(
-            ResultRow(
-                text=text, code=code, name=names[code], confidence=p[best],
-                alternatives=alternatives, rules=rules, features=features, kpo_fields=kpo_fields,
-                needs_review=needs_review, track=shared.track, normalised=normalised, flags=flags,
-            )
-        )  # fmt: skip
+        fields = (text, code, names[code], p[best], alternatives, rules, features, kpo_fields,
+                  needs_review, shared.track, normalised, flags)  # fmt: skip
+        return _ROW(ResultRow, fields)
 
     def _coef64(self) -> np.ndarray:
         """The coefficients in float64 (stored as float32 to halve the model file), cached."""
