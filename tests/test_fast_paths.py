@@ -671,3 +671,21 @@ def test_result_rows_equal_the_reference_construction(lines, track):
         assert all(type(row).__name__ == "ResultRow" for row in got)
         flags = {flag for row in got for flag in row.flags}
         assert flags >= {"empty", "vague", "truncated", "known_line", "no_evidence"}
+
+
+def test_unique_counts_equal_numpy_unique(lines):
+    from tas_classify.features import _unique_counts
+
+    rng = np.random.default_rng(5)
+    model = TasClassifier.load(model_path("default"))
+    texts = [n.text for n in normalise_batch(lines[:3000])]
+    rows = model._rows(texts)
+    real = np.repeat(np.arange(rows.n_rows), np.diff(rows.indptr)) * 100_000 + rows.indices
+    for keys in (
+        np.zeros(0, dtype=np.int64), np.array([7]), np.array([3, 3, 3]), real, real[::-1],
+        rng.integers(0, 50, 10_000), rng.integers(-(2**62), 2**62, 10_000),
+    ):  # fmt: skip
+        expected = np.unique(keys, return_counts=True)
+        got = _unique_counts(np.asarray(keys, dtype=np.int64))
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+        assert got[1].dtype == expected[1].dtype
