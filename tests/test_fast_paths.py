@@ -689,3 +689,33 @@ def test_unique_counts_equal_numpy_unique(lines):
         got = _unique_counts(np.asarray(keys, dtype=np.int64))
         assert all(np.array_equal(a, b) for a, b in zip(got, expected))
         assert got[1].dtype == expected[1].dtype
+
+
+def test_top_features_with_ties_empty_rows_and_no_positive_weight():
+    """Equal contributions go lowest column first; rows without features or without a
+    positive contribution get none (the rounds' row maxima come from reduceat)."""
+    from types import SimpleNamespace
+
+    from tas_classify.features import SparseRows
+
+    rng = np.random.default_rng(3)
+    n_rows, n_cols = 400, 30
+    sizes = rng.integers(0, 9, n_rows)
+    sizes[:3], sizes[-3:] = 0, 0  # empty rows first and last
+    indptr = np.concatenate(([0], np.cumsum(sizes)))
+    indices = np.concatenate([np.sort(rng.choice(n_cols, s, replace=False)) for s in sizes])
+    data = rng.choice([-1.0, 0.0, 0.5, 1.0, 2.0], len(indices))  # many ties
+    rows = SparseRows(indptr, indices.astype(np.int64), data)
+    terms = [f"t{i}" for i in range(n_cols)]
+    fake = SimpleNamespace(coef_=np.ones((n_cols, 2)), vocabulary_=SimpleNamespace(terms=terms))
+    best = rng.integers(0, 2, n_rows)
+    expected = []
+    for i in range(n_rows):
+        lo, hi = indptr[i], indptr[i + 1]
+        top = np.argsort(-data[lo:hi], kind="stable")[:5]
+        expected.append(tuple((f"t{indices[lo + j]}", float(data[lo + j])) for j in top
+                              if data[lo + j] > 0))  # fmt: skip
+    assert TasClassifier._top_features(fake, rows, best) == expected
+    assert TasClassifier._top_features(fake, SparseRows(np.zeros(4, dtype=np.int64),
+                                       np.zeros(0, dtype=np.int64), np.zeros(0)),
+                                       np.zeros(3, dtype=np.int64)) == [(), (), ()]  # fmt: skip

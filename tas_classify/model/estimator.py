@@ -898,23 +898,24 @@ class TasClassifier:
         row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
         contrib = rows.data * self.coef_[rows.indices, best[row_of]]
         remaining = np.where(contrib > 0, contrib, -np.inf)
+        filled = np.flatnonzero(np.diff(rows.indptr) > 0)  # rows with a feature
         picked_rows, picked = [], []
         for _ in range(k):  # k rounds of "largest left in each row", all rows at once
-            candidates = np.flatnonzero(remaining > -np.inf)
-            if not len(candidates):
+            if not len(filled) or not (remaining > -np.inf).any():
                 break
-            rows_left = row_of[candidates]
+            # each row's largest left (-inf when none is): one pass over the row segments
             top = np.full(n, -np.inf)
-            np.maximum.at(top, rows_left, remaining[candidates])
-            hits = candidates[remaining[candidates] == top[rows_left]]
-            first = hits[np.unique(row_of[hits], return_index=True)[1]]
+            top[filled] = np.maximum.reduceat(remaining, rows.indptr[filled])
+            hits = np.flatnonzero((remaining == top[row_of]) & (remaining > -np.inf))
+            # the first hit of each row: the lowest column among equal contributions
+            hit_rows = row_of[hits]
+            first = hits[np.concatenate(([True], hit_rows[1:] != hit_rows[:-1]))]
             picked_rows.append(row_of[first])
             picked.append(first)
             remaining[first] = -np.inf
         if picked:
-            rows_picked = np.concatenate(picked_rows)
-            order = np.lexsort((np.repeat(np.arange(len(picked)), [len(p) for p in picked]),
-                                rows_picked))  # fmt: skip
+            # by row, and within a row in the order picked (a stable sort of the rows)
+            order = np.argsort(np.concatenate(picked_rows), kind="stable")
             chosen = np.concatenate(picked)[order]
         else:
             chosen = np.zeros(0, dtype=np.int64)
