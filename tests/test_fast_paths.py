@@ -719,3 +719,15 @@ def test_top_features_with_ties_empty_rows_and_no_positive_weight():
     assert TasClassifier._top_features(fake, SparseRows(np.zeros(4, dtype=np.int64),
                                        np.zeros(0, dtype=np.int64), np.zeros(0)),
                                        np.zeros(3, dtype=np.int64)) == [(), (), ()]  # fmt: skip
+
+
+def test_str_split_and_the_spaces_pattern_see_the_same_whitespace():
+    """normalise_batch collapses spaces with " ".join(part.split()), normalise with
+    _SPACES.sub(" ", …).strip(): the same characters are whitespace to both, every code point."""
+    import re
+    import sys
+
+    space = re.compile(r"\s")
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        assert bool(space.match(ch)) == ch.isspace() == (ch.split() == []), hex(code)
