@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent
 #: Floors, lowest first. A module may import modules of its own floor or lower ones, never higher.
 #: ``api`` and ``parallel`` live flat beside the core but sit above the model: they load it.
 FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("_version", "_resources", "_toml", "errors", "_graph")),
+    ("base", ("_version", "_resources", "_toml", "errors", "_graph", "_regex")),
     ("core", ("taxonomy", "text", "tokenize", "rules", "features", "calibration", "results")),
     ("model", ("model",)),
     ("facade", ("api", "parallel")),

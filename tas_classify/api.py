@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from tas_classify._resources import model_path
-from tas_classify.model.estimator import check_texts
+from tas_classify.model.estimator import check_texts, gc_paused
 from tas_classify.model.shipped import default_model
 from tas_classify.parallel import ChunkClassifier
 from tas_classify.results import Result, ResultRow
@@ -47,10 +47,12 @@ def classify_batch(
     lines = check_texts(texts)
     size = max(2048, -(-len(lines) // (4 * n_jobs)))
     chunks = (lines[i : i + size] for i in range(0, len(lines), size))
-    workers = ChunkClassifier(model_path("default"), track, n_jobs, convert=_rows_without_text)
-    rows = (row for chunk in workers.map(chunks) for row in chunk)
+    # the workers send each chunk's rows with a blank text, as plain tuples
+    workers = ChunkClassifier(model_path("default"), track, n_jobs, convert=None)
     from_row, make = Result.from_row, tuple.__new__  # row._replace(text=text), 3x quicker
-    return [from_row(make(ResultRow, (text, *row[1:]))) for text, row in zip(lines, rows)]
+    with gc_paused():  # also while the results are unpickled: many small objects, no cycles
+        rows = (row for chunk in workers.map(chunks) for row in chunk)
+        return [from_row(make(ResultRow, (text, *row[1:]))) for text, row in zip(lines, rows)]
 
 
 def classify_arrays(
@@ -65,8 +67,3 @@ def classify_arrays(
     (['ITO-06', 'ITO-06', 'NONE'], ('empty',))
     """
     return default_model().classify_arrays(texts, track=track)
-
-
-def _rows_without_text(results: list[Result]) -> list[ResultRow]:
-    """What a worker sends back: each result's row with the text blanked (the caller has it)."""
-    return [r.row._replace(text="") for r in results]

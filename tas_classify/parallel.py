@@ -4,13 +4,14 @@ does not grow with the input."""
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from tas_classify.model.estimator import ResultMemo, TasClassifier, load
+from tas_classify.model.estimator import ResultMemo, TasClassifier, gc_paused, load
 from tas_classify.model.shipped import default_model
 from tas_classify.results import Result
 
@@ -32,10 +33,27 @@ def _load(model_dir: str | None) -> TasClassifier:
 def _init_worker(model_dir: str | None) -> None:
     global _worker_model
     _worker_model = _load(model_dir)
+    # The model's objects live as long as the worker: the collector need not look at them again
+    # (each of its full passes would walk the ~87,000 terms and the rule tables).
+    gc.freeze()
 
 
-def _classify_in_worker(texts: list[str], track: str | None, convert: Converter) -> list[Any]:
+def _plain_rows(model: TasClassifier, texts: list[str], track: str | None) -> list[Any]:
+    """The chunk's result rows with a blank text, as plain tuples (a named tuple is pickled and
+    rebuilt through Python-level methods, a tuple in C; twice as quick both ways); lines that
+    read the same share one tuple, which pickle then sends once."""
+    rows = model.result_rows(texts, track, memo=_worker_memo)
+    with gc_paused():
+        plain = {id(row): tuple(row) for row in rows}
+        return [plain[id(row)] for row in rows]
+
+
+def _classify_in_worker(
+    texts: list[str], track: str | None, convert: Converter | None
+) -> list[Any]:
     assert _worker_model is not None, "the worker's initializer loads the model"
+    if convert is None:
+        return _plain_rows(_worker_model, texts, track)
     return convert(_worker_model.classify(texts, track=track, memo=_worker_memo))
 
 
@@ -46,6 +64,9 @@ class ChunkClassifier:
     executor (started fresh, never forked from a host's threads, and without the
     ``if __name__ == "__main__"`` guard that plain multiprocessing needs), which load the model
     once from its path: the model itself is never sent.
+
+    ``convert`` turns a chunk's results into what is sent back; ``None`` sends the result rows
+    with a blank text as plain tuples (:func:`_plain_rows`), with no :class:`Result` made.
     """
 
     def __init__(
@@ -53,7 +74,7 @@ class ChunkClassifier:
         model_dir: str | Path | None,
         track: str | None,
         n_jobs: int = 1,
-        convert: Converter = _as_is,
+        convert: Converter | None = _as_is,
     ) -> None:
         self.model_dir = str(model_dir) if model_dir else None
         self.track = track
@@ -74,7 +95,12 @@ class ChunkClassifier:
         """The converted results of each chunk, in order."""
         if self.n_jobs == 1:
             for texts in chunks:
-                yield self.convert(self.model.classify(texts, track=self.track, memo=self._memo))
+                if self.convert is None:
+                    yield self.model.result_rows(texts, self.track, memo=self._memo)
+                else:
+                    yield self.convert(
+                        self.model.classify(texts, track=self.track, memo=self._memo)
+                    )
             return
         from joblib.externals.loky import get_reusable_executor
 

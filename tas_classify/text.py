@@ -24,19 +24,24 @@ table (``data/invoice_categories.csv``) to read.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
+from typing import Any, Literal
 
+from tas_classify._regex import required_strings
 from tas_classify._resources import data_path
 from tas_classify._toml import tomllib
 from tas_classify.errors import WrappersFileError as WrappersFileError
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
+_CURRENCY = "(?:万元|亿元|元|万|rmb|cny|usd|美元|欧元|日元|港币)"
 
 #: The characters of one line the model reads (after Unicode NFKC, which can make a line up to
 #: 18 times longer). The rest of a longer line is not read, and its result is flagged
@@ -48,11 +53,15 @@ MAX_LINE_CHARS = 4000
 _MAX_NUMBER_LETTERS = 32
 
 
-def _noise(pattern: str) -> tuple[re.Pattern[str], str]:
-    """A noise pattern and what replaces it: " ", or "\\1 " when it has a group (the characters
-    at the start of the match that are kept)."""
+class _AnyLine(str):
+    """A noise pattern that can match in a line without a digit; every other one needs one."""
+
+
+def _noise(pattern: str) -> tuple[re.Pattern[str], str, bool]:
+    """A noise pattern, what replaces it (" ", or "\\1 " when it has a group: the characters at
+    the start of the match that are kept), and whether it can match only where a digit is."""
     compiled = re.compile(pattern)
-    return compiled, r"\1 " if compiled.groups else " "
+    return compiled, r"\1 " if compiled.groups else " ", not isinstance(pattern, _AnyLine)
 
 
 # Each pattern removes one kind of ledger noise; order matters (longest constructs first).
@@ -68,7 +77,11 @@ def _noise(pattern: str) -> tuple[re.Pattern[str], str]:
 # letters) either is bounded or is only tried from the start of the run — a later start in the
 # run could not match where the first did not — so a line of 20,000 digits is not read 20,000
 # times. tests/test_hostile_text.py checks these give exactly what the plain patterns gave.
-_NOISE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+#
+# Most patterns match only where a digit (``\d``) is; the few that do not are marked
+# ``_AnyLine``. A line without a digit is only given those (tests/test_fast_paths.py checks the
+# others never match where no digit is).
+_NOISE_PATTERNS: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
     _noise(p)
     for p in (
         # year ranges: 2026-2028年, 2026年至2027年, 2025~2026年度
@@ -81,21 +94,28 @@ _NOISE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # amounts: ¥386,000.00  $12k  38.6万元  120,000 元  usd 5,000
         r"(?:[¥$€£]|rmb|cny|usd|eur|jpy|hkd)\s*-?\d[\d,]*(?:\.\d+)?\s*(?:k|m|万|亿)?",
         # (from a minus sign, or from the start of a run of digits and commas, the commas before
-        # its first digit kept: ",5元" loses "5元")
-        r"(?:-(?=\d)|(?<![\d,])(,*))\d[\d,]*(?:\.\d+)?\s*"
-        r"(?:万元|亿元|元|万|rmb|cny|usd|美元|欧元|日元|港币)",
+        # its first digit kept: ",5元" loses "5元"; the plain pattern is
+        # (?:-(?=\d)|(?<![\d,])(,*))\d[\d,]*…, one pass: here the amounts after a run of
+        # commas go first, then the others — no match of one kind can start inside one of the
+        # other, so the two passes find what the one did, each from a character)
+        rf"(,(?<![\d,],),*)\d[\d,]*(?:\.\d+)?\s*{_CURRENCY}",
+        rf"[-\d](?:(?<=-)\d|(?<=\d)(?<![\d,].))[\d,]*(?:\.\d+)?\s*{_CURRENCY}",
         # dates and periods: 2024-03-01, 2024/3, 2024年3月5日, 2025年度, 3月, q3, fy2024, h1
         r"\d\d{3}\s*[-/.]\s*\d{1,2}(?:\s*[-/.]\s*\d{1,2})?(?![\da-z])",
         r"\d\d{1,3}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?",
         r"\d\d{3}\s*年度?",
         # Taiwan (民國) years and quarters: 115年度, 第1季, 第三季度
         r"1(?<!\d.)[01]\d\s*年度?",
-        r"第\s*[1-4一二三四]\s*季度?",
+        _AnyLine(r"第\s*[1-4一二三四]\s*季度?"),
         r"\d\d?\s*月份?(?:\s*\d{1,2}\s*[日号])?",
         r"(?:f(?<!\w.)y\d{2,4}|q(?<!\w.)[1-4]|h(?<!\w.)[12])\b",
-        # phase markers: 一期, 第二期, 3期, phase 2, stage ii (from 第 or the start of the numeral)
-        rf"(?:第|(?<![{_CN_DIGITS}\d]))[{_CN_DIGITS}\d]+\s*期",
-        r"(?:p(?<!\w.)hase|s(?<!\w.)tage|l(?<!\w.)ot)\s*[\divx]+\b",
+        # phase markers: 一期, 第二期, 3期, phase 2, stage ii (from 第 or the start of the numeral;
+        # the plain pattern is (?:第|(?<![…\d]))[…\d]+\s*期)
+        _AnyLine(
+            rf"[第{_CN_DIGITS}\d](?:(?<=第)[{_CN_DIGITS}\d]|(?<!第)(?<![{_CN_DIGITS}\d]{{2}}))"
+            rf"[{_CN_DIGITS}\d]*\s*期"
+        ),
+        _AnyLine(r"(?:p(?<!\w.)hase|s(?<!\w.)tage|l(?<!\w.)ot)\s*[\divx]+\b"),
         # bare numbers that are not part of a term such as 5g, 3d, 4k
         r"\d(?<![a-z\d].)\d*(?:[.,]\d+)*%?(?![a-z\d])",
     )
@@ -143,30 +163,71 @@ def load_wrappers(path: str | Path | None = None) -> tuple[re.Pattern[str], ...]
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
-def _wrappers() -> tuple[re.Pattern[str], ...]:
-    return load_wrappers()
+@dataclass(frozen=True)
+class _Wrapper:
+    """A wrapper pattern as the file writes it (``plain``), the same for lines joined by
+    :data:`_SEPARATOR` (``joined``), and ``needs``: strings one of which every line the pattern
+    matches in contains (``None``: none known, every line is tried)."""
+
+    plain: re.Pattern[str]
+    joined: re.Pattern[str]
+    needs: tuple[str, ...] | None
+
+    def lines_to_try(self, lines: Sequence[str]) -> list[int]:
+        """The indices of the lines the pattern may match in (all, when ``needs`` is None)."""
+        if self.needs is None:
+            return list(range(len(lines)))
+        if len(self.needs) == 1:
+            needed = self.needs[0]
+            return [i for i, line in enumerate(lines) if needed in line]
+        search = _any_of(self.needs).search
+        return [i for i, line in enumerate(lines) if search(line)]
+
+
+@lru_cache(maxsize=64)
+def _any_of(strings: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, strings)))
+
+
+def _joined_source(pattern: re.Pattern[str]) -> str:
+    """A wrapper pattern for lines joined by :data:`_SEPARATOR`: a line starts after a separator
+    and ends before one, and no negated class or ``\\S`` may match one (tested equal to line by
+    line)."""
+    source = pattern.pattern.replace("[^", "[^" + _SEPARATOR)
+    source = source.replace("\\S", "[^\\s" + _SEPARATOR + "]")
+    source = re.sub(r"(?<![\\\[])\^", "(?:^|(?<=" + _SEPARATOR + "))", source)
+    return re.sub(r"(?<!\\)\$", "(?=$|" + _SEPARATOR + ")", source)
 
 
 @lru_cache(maxsize=1)
-def _wrappers_joined() -> tuple[re.Pattern[str], ...]:
-    """The wrapper patterns for lines joined by :data:`_SEPARATOR`: a line starts after a
-    separator and ends before one, and no negated class or ``\\S`` may match one (tested equal to
-    line by line)."""
-    out = []
-    for pattern in _wrappers():
-        source = pattern.pattern.replace("[^", "[^" + _SEPARATOR)
-        source = source.replace("\\S", "[^\\s" + _SEPARATOR + "]")
-        source = re.sub(r"(?<![\\\[])\^", "(?:^|(?<=" + _SEPARATOR + "))", source)
-        source = re.sub(r"(?<!\\)\$", "(?=$|" + _SEPARATOR + ")", source)
-        out.append(re.compile(source, pattern.flags))
-    return tuple(out)
+def _wrappers() -> tuple[_Wrapper, ...]:
+    """The patterns of ``data/wrappers.toml`` in file order, each with its joined form and the
+    strings a line needs to be matched (:func:`required_strings`), derived from the file."""
+    return tuple(
+        _Wrapper(p, re.compile(_joined_source(p), p.flags), required_strings(p))
+        for p in load_wrappers()
+    )
 
 
-def _remove_wrappers(text: str, joined: bool = False) -> str:
-    for pattern in _wrappers_joined() if joined else _wrappers():
-        text = pattern.sub(" ", text)
+def _remove_wrappers(text: str) -> str:
+    """The wrapper patterns of ``data/wrappers.toml`` removed from one line, in file order."""
+    for wrapper in _wrappers():
+        if wrapper.lines_to_try((text,)):
+            text = wrapper.plain.sub(" ", text)
     return text
+
+
+def _remove_wrappers_lines(lines: list[str]) -> list[str]:
+    """:func:`_remove_wrappers` of each line (``lines`` is changed in place and returned): each
+    pattern runs once, over the lines that hold one of the strings it needs, joined."""
+    for wrapper in _wrappers():
+        at = wrapper.lines_to_try(lines)
+        if not at:
+            continue
+        parts = wrapper.joined.sub(" ", _SEPARATOR.join([lines[i] for i in at]))
+        for i, part in zip(at, parts.split(_SEPARATOR)):
+            lines[i] = part
+    return lines
 
 
 def _word_list(name: str) -> list[str]:
@@ -194,6 +255,9 @@ class _GenericWords:
             else:
                 self.automaton.add_word(word, (len(word), specific))
         self.empty = len(self.automaton) == 0
+        self._ints: Any = None
+        # whether a word could reach across the separator of lines joined for one pass
+        self.crossing = any(_SEPARATOR in w for w in [*self.latin, *self.automaton.keys()])
         if not self.empty:
             self.automaton.make_automaton()
 
@@ -210,6 +274,53 @@ class _GenericWords:
                     return False
                 covered[end - length + 1 : end + 1] = b"\x01" * length
         return all(covered[i] for i in chars)
+
+    def _numbered(self) -> Any:
+        """The automaton with each word's (length, specific) as one int, ``2 * length +
+        specific`` (built at first use)."""
+        if self._ints is None:
+            import ahocorasick
+
+            self._ints = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for word, (length, specific) in self.automaton.items():
+                self._ints.add_word(word, 2 * length + int(specific))
+            self._ints.make_automaton()
+        return self._ints
+
+    def vague_lines(self, texts: Sequence[str]) -> Any:
+        """``[self.vague(t) for t in texts]`` as a NumPy bool array, from one pass of each kind
+        over the lines joined by :data:`_SEPARATOR` (which no word holds, and which is neither a
+        Chinese character nor a letter)."""
+        import numpy as np
+
+        if len(texts) < 16 or self.crossing or any(_SEPARATOR in t for t in texts):
+            return np.array([self.vague(t) for t in texts], dtype=bool)
+        joined = _SEPARATOR.join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        line_of = np.cumsum(codes == ord(_SEPARATOR))  # the line of each character
+        n = len(texts)
+        other_word = np.zeros(n, dtype=bool)  # an English word that is not generic
+        latin = self.latin
+        at = [m.start() for m in _LATIN_WORD.finditer(joined) if m.group() not in latin]
+        other_word[line_of[at]] = True
+        cjk = ((codes >= 0x3400) & (codes <= 0x9FFF)) | ((codes >= 0xF900) & (codes <= 0xFAFF))
+        has_cjk = np.zeros(n, dtype=bool)
+        has_cjk[line_of[cjk]] = True
+        specific = np.zeros(n, dtype=bool)
+        depth = np.zeros(len(codes) + 1, dtype=np.int64)  # words covering each character
+        if not self.empty:
+            hits = np.fromiter(
+                itertools.chain.from_iterable(self._numbered().iter(joined)), dtype=np.int64
+            ).reshape(-1, 2)
+            end, length, is_specific = hits[:, 0], hits[:, 1] >> 1, (hits[:, 1] & 1) == 1
+            specific[line_of[end[is_specific]]] = True
+            np.add.at(depth, end - length + 1, 1)
+            np.add.at(depth, end + 1, -1)
+        uncovered = cjk & (np.cumsum(depth[:-1]) == 0)
+        not_covered = np.zeros(n, dtype=bool)
+        not_covered[line_of[uncovered]] = True
+        result: Any = ~other_word & (~has_cjk | ~(specific | not_covered))
+        return result
 
 
 @lru_cache(maxsize=1)
@@ -231,6 +342,11 @@ def is_vague(text: str) -> bool:
     (True, True, False)
     """
     return _generic_words().vague(text)
+
+
+def vague_lines(texts: Sequence[str]) -> Any:
+    """``[is_vague(t) for t in texts]`` as a NumPy bool array, quicker on many lines."""
+    return _generic_words().vague_lines(texts)
 
 
 def invoice_category(simplified: str) -> str:
@@ -298,13 +414,31 @@ def to_simplified(text: str) -> str:
     return _simplify(text)
 
 
-def _remove_noise(text: str) -> str:
+_DIGIT = re.compile(r"\d")
+
+
+def _remove_noise(text: str, digits: bool = True) -> str:
+    """The noise of a line (or of lines joined by :data:`_SEPARATOR`) removed; ``digits=False``
+    when no line has a digit: the patterns that need one are not run."""
     noise = _noise_words()
     if noise is not None:
         text = noise.sub(" ", text)
-    for pattern, replacement in _NOISE_PATTERNS:
-        text = pattern.sub(replacement, text)
+    for pattern, replacement, needs_digit in _NOISE_PATTERNS:
+        if digits or not needs_digit:
+            text = pattern.sub(replacement, text)
     return _BRACKETS.sub(" ", text)
+
+
+def _remove_noise_lines(lines: list[str]) -> list[str]:
+    """:func:`_remove_noise` of each line: the lines with a digit joined and given every
+    pattern, the others joined and given those that need no digit."""
+    has_digit = [_DIGIT.search(line) is not None for line in lines]
+    with_digits = _remove_noise(_SEPARATOR.join([t for t, d in zip(lines, has_digit) if d]))
+    without = _remove_noise(
+        _SEPARATOR.join([t for t, d in zip(lines, has_digit) if not d]), digits=False
+    )
+    done = (iter(without.split(_SEPARATOR)), iter(with_digits.split(_SEPARATOR)))
+    return [next(done[d]) for d in has_digit]
 
 
 # NFKC makes a character at most 18 characters long (U+FDFA): a line this short never needs a cut.
@@ -329,7 +463,8 @@ def normalise(text: str) -> NormalisedText:
     :data:`MAX_LINE_CHARS` characters are read (``truncated`` says when there were more)."""
     head, truncated = _head(text)
     simplified = to_simplified(head)
-    clean = _SPACES.sub(" ", _remove_wrappers(_remove_noise(simplified))).strip()
+    noiseless = _remove_noise(simplified, digits=_DIGIT.search(simplified) is not None)
+    clean = _SPACES.sub(" ", _remove_wrappers(noiseless)).strip()
     return NormalisedText(
         original=text, text=clean, category=invoice_category(simplified), truncated=truncated
     )
@@ -349,15 +484,20 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
     heads = [_head(t) for t in texts]
     if not texts or any(_SEPARATOR in h for h, _ in heads):
         return [normalise(t) for t in texts]
-    simplified = _simplify(_SEPARATOR.join(h for h, _ in heads), _SEPARATOR)
-    parts = _remove_wrappers(_remove_noise(simplified), joined=True).split(_SEPARATOR)
+    # NFKC line by line first (the separator is a starter that composes with nothing, so this is
+    # NFKC of the joined lines; a third quicker, as the lines already in NFKC are only checked):
+    # the NFKC of _simplify then finds the text normalised
+    nfkc: Literal["NFKC"] = "NFKC"
+    wide = map(unicodedata.normalize, repeat(nfkc), [h for h, _ in heads])
+    simplified = _simplify(_SEPARATOR.join(wide), _SEPARATOR)
     lines = simplified.split(_SEPARATOR)
-    if len(parts) != len(texts) or len(lines) != len(texts):  # pragma: no cover - defensive
+    if len(lines) != len(texts):  # pragma: no cover - defensive
         return [normalise(t) for t in texts]
+    parts = _remove_wrappers_lines(_remove_noise_lines(lines))
     return [
         NormalisedText(
             original=t,
-            text=_SPACES.sub(" ", part).strip(),
+            text=" ".join(part.split()),  # _SPACES.sub(" ", part).strip(): the same spaces
             category=invoice_category(line) if "*" in line[:4] else "",
             truncated=cut,
         )

@@ -353,3 +353,381 @@ def test_rule_votes_of_a_chunk_equal_line_by_line_scores(lines):
     expected[vague] = 0.0
     assert np.array_equal(votes, expected)
     assert model._rule_votes([])[1].shape == (0, len(model.rule_matcher_.codes))
+
+
+# ------------------------------------------------ tender wrappers (issue 15, round 3)
+
+
+def _plain_wrappers(line):
+    """The patterns of data/wrappers.toml as written, every one over the line, in file order."""
+    from tas_classify.text import load_wrappers
+
+    for pattern in load_wrappers():
+        line = pattern.sub(" ", line)
+    return line
+
+
+def _wrapper_alphabet():
+    """The characters the file's patterns spell (so fuzzing follows the file as it is edited),
+    with spaces, digits, letters and the batch separator."""
+    from tas_classify.text import load_wrappers
+
+    chars = {c for p in load_wrappers() for c in p.pattern if not c.isascii()}
+    return sorted(chars) + list(" \t_-:1a\ue000")
+
+
+WRAPPER_TEXT = st.lists(
+    st.sampled_from(_wrapper_alphabet())
+    | st.sampled_from(["有限公司", "公告", "公示", "征集", "意见", "标包", "重新招标", "第二次"]),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(WRAPPER_TEXT)
+def test_every_wrapper_match_holds_a_string_the_pattern_needs(line):
+    from tas_classify.text import _wrappers
+
+    for wrapper in _wrappers():
+        if wrapper.needs is not None and wrapper.plain.search(line):
+            assert any(s in line for s in wrapper.needs), (wrapper.plain.pattern, line)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(WRAPPER_TEXT, max_size=8))
+def test_wrappers_tried_only_where_needed_equal_the_file_patterns(lines):
+    from tas_classify.text import _remove_wrappers, _remove_wrappers_lines
+
+    expected = [_plain_wrappers(t) for t in lines]
+    assert [_remove_wrappers(t) for t in lines] == expected
+    if not any("\ue000" in t for t in lines):
+        assert _remove_wrappers_lines(list(lines)) == expected
+
+
+def test_wrappers_equal_the_file_patterns_on_real_lines(lines):
+    from tas_classify.text import _remove_noise, _remove_wrappers_lines, to_simplified
+
+    noiseless = [_remove_noise(to_simplified(t)) for t in lines if "\ue000" not in t]
+    assert _remove_wrappers_lines(list(noiseless)) == [_plain_wrappers(t) for t in noiseless]
+
+
+def test_every_shipped_wrapper_has_a_shortcut():
+    """Each pattern of data/wrappers.toml is skipped on lines without the strings it needs (a
+    pattern edited into a form the reading does not follow still works, only slower)."""
+    from tas_classify.text import _wrappers
+
+    assert all(w.needs for w in _wrappers())
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        ("公司", ("公司",)),
+        ("关于征集|征集", ("征集",)),
+        ("预?(?:公告|公示)", ("公告", "公示")),
+        ("第[一二]{1,3}次|重新招标", ("次", "重新招标")),
+        (r"(?:标包|子包)\s{0,2}\d?", ("子包", "标包")),
+        ("[^a]b", ("b",)),
+        ("a(?:bc)+d", ("bc",)),
+        ("(?i:ab)c", ("c",)),
+        ("(?i)abc", None),
+        ("a?", None),
+        (r"x|\d", None),
+        (r"\d+", None),
+        ("(?=ab)", None),
+        ("(a)\\1", ("a",)),
+        ("", None),
+    ],
+)
+def test_required_strings_read_from_a_pattern(pattern, needs):
+    import re
+
+    from tas_classify._regex import required_strings
+
+    assert required_strings(re.compile(pattern)) == needs
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="abcxy", max_size=10))
+def test_required_strings_are_in_every_match(line):
+    import re
+
+    from tas_classify._regex import required_strings
+
+    for source in ("a(?:bc|cb)+", "x?(?:ab|[bc]a)y*", "(?:a|b)(?:c|x)", "a*b[xy]c?", "(?:ab)?c"):
+        pattern = re.compile(source)
+        needs = required_strings(pattern)
+        if needs is not None and pattern.search(line):
+            assert any(s in line for s in needs), (source, line)
+
+
+# ------------------------------------------------- noise patterns and digits (issue 15, round 3)
+
+NOISY_NO_DIGITS = st.lists(
+    st.sampled_from(
+        list(",.-—~ #:：_/%¥$nopswivhtcrafyqmkxgl")
+        + ["合同", "订单", "发票", "第", "期", "年", "度", "月", "日", "号", "季", "至", "元"]
+        + ["万", "亿", "一", "二", "三", "四", "份", "美元", "rmb", "no.", "phase", "lot", "\t"]
+    ),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(NOISY_NO_DIGITS)
+def test_noise_patterns_said_to_need_a_digit_never_match_without_one(line):
+    from tas_classify.text import _NOISE_PATTERNS, _remove_noise
+
+    assert not any(p.search(line) for p, _, needs_digit in _NOISE_PATTERNS if needs_digit)
+    assert _remove_noise(line, digits=False) == _remove_noise(line)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(NOISY_NO_DIGITS | st.text(max_size=12), max_size=8))
+def test_noise_of_lines_split_by_digits_equals_line_by_line(lines):
+    from tas_classify.text import _remove_noise, _remove_noise_lines
+
+    lines = [t.replace("\ue000", "") for t in lines]
+    assert _remove_noise_lines(list(lines)) == [_remove_noise(t) for t in lines]
+
+
+def test_noise_of_real_lines_split_by_digits_equals_line_by_line(lines):
+    from tas_classify.text import _remove_noise, _remove_noise_lines, to_simplified
+
+    simplified = [to_simplified(t) for t in lines if "\ue000" not in t]
+    assert _remove_noise_lines(list(simplified)) == [_remove_noise(t) for t in simplified]
+
+
+# ---------------------------------------------- rules and vague lines by chunk (issue 15, round 3)
+
+
+def test_rules_of_a_chunk_equal_line_by_line_on_real_lines(lines):
+    model = TasClassifier.load(model_path("default"))
+    matcher = model.rule_matcher_
+    normalised = normalise_batch([*lines, *EDGE, "*软件*财务软件", "*信息技术服务*软件开发"])
+    texts, categories = [n.text for n in normalised], [n.category for n in normalised]
+    for size in (2048, 17, 3):
+        for start in range(0, len(texts), size):
+            chunk, cats = texts[start : start + size], categories[start : start + size]
+            assert matcher.match_lines(chunk, cats) == [
+                matcher.match(t, c) for t, c in zip(chunk, cats)
+            ]
+
+
+def _toy_matcher():
+    from tas_classify import taxonomy
+    from tas_classify.rules import Rule, RuleMatcher
+
+    rules = [
+        Rule("a", "ITO-01", 2.0, ("开发", "app", "定制开发")),
+        Rule("b", "NONE", 1.5, ("销售", "开发"), unless=("定制",)),
+        Rule("c", "ITO-02", 1.0, ("运维",), requires=("系统", "it")),
+        Rule("d", "TRD-08", 3.0, ("中医",), not_inside=("中医院", "某中医")),
+        Rule("e", "ITO-01", -1.0, ("it", "中医院"), unless=("app",)),
+        Rule("inv", "NONE", 1.0, ("软件",), target="invoice_category"),
+    ]
+    return RuleMatcher(rules, taxonomy.codes())
+
+
+TOY_LINE = st.lists(
+    st.sampled_from(["开发", "定制", "app", "销售", "运维", "系统", "it", "中医", "院", "某", "x",
+                     "1", " ", "中", "医", "a", "pp", "\ue000"]),  # fmt: skip
+    max_size=10,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(TOY_LINE, st.sampled_from(["", "软件", "其他"])), max_size=40))
+def test_rules_of_a_chunk_equal_line_by_line_with_every_kind_of_rule(pairs):
+    matcher = _toy_matcher()
+    texts, categories = [t for t, _ in pairs], [c for _, c in pairs]
+    texts, categories = texts + ["中医 某中医院 it运维"] * 16, categories + ["软件"] * 16
+    assert matcher.match_lines(texts, categories) == [
+        matcher.match(t, c) for t, c in zip(texts, categories)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TOY_LINE | st.text(max_size=12), min_size=16, max_size=40))
+def test_vague_lines_equal_line_by_line_on_any_text(texts):
+    from tas_classify.text import is_vague, vague_lines
+
+    texts = [t.replace("\ue000", "") for t in texts]
+    assert vague_lines(texts).tolist() == [is_vague(t) for t in texts]
+
+
+def test_vague_lines_equal_line_by_line_on_real_lines(lines):
+    from tas_classify.text import _generic_words, is_vague, vague_lines
+
+    words = sorted(_generic_words().automaton.keys())
+    texts = [n.text for n in normalise_batch([*lines, *EDGE])]
+    texts += ["".join(words[i : i + 3]) for i in range(len(words))] + [w + "x" for w in words]
+    got = vague_lines(texts)
+    assert got.dtype == bool and got.tolist() == [is_vague(t) for t in texts]
+
+
+# ------------------------------------------------------ what workers send back (issue 15, round 3)
+
+
+def test_result_rows_are_the_rows_of_the_results_without_text(repeated):
+    from tas_classify.model.estimator import ResultMemo
+    from tas_classify.parallel import ChunkClassifier
+
+    model = TasClassifier.load(model_path("default"))
+    expected = [r.row._replace(text="") for r in model.classify(repeated, track="trade")]
+    assert model.result_rows(repeated, "trade") == expected
+    assert model.result_rows(repeated, "trade", memo=ResultMemo(max_lines=64)) == expected
+    here = ChunkClassifier(model_path("default"), "trade", convert=None)
+    chunks = [repeated[i : i + 1000] for i in range(0, len(repeated), 1000)]
+    assert [row for rows in here.map(chunks) for row in rows] == expected
+
+
+@pytest.mark.parametrize("track", [None, "outsourcing"])
+def test_classify_batch_in_two_processes_equals_one(repeated, track):
+    import gc
+
+    from tas_classify import classify_batch
+
+    lines = repeated[:4000] + repeated[-2000:]
+    assert classify_batch(lines, track, n_jobs=2) == classify_batch(lines, track)
+    assert gc.isenabled()
+
+
+# ------------------------------------------------------------- result rows (issue 15, round 3)
+
+
+def _reference_rows(model, normalised, track, allowed):
+    """The result rows as _chunk_rows built them before round 3: a keyword ResultRow per line
+    through Result, each line's values read from the arrays one by one."""
+    from tas_classify import taxonomy
+    from tas_classify.model.estimator import _line_flags
+    from tas_classify.results import ResultRow
+
+    normalised, proba, matches, rows, known, vague = model._analyse_normalised(
+        normalised, allowed if track is not None else None
+    )
+    n_features = np.diff(rows.indptr)
+    filtered = np.zeros(len(normalised), dtype=bool)
+    if track is not None:
+        proba, filtered = model._restrict_to_track(proba, allowed)
+    order = np.argsort(-proba, axis=1, kind="stable")[:, :4]
+    features = model._top_features(rows, order[:, 0])
+    codes = [str(c) for c in model.classes_]
+    names = {c.code: c.name for c in taxonomy.categories()}
+    out = []
+    for i, norm in enumerate(normalised):
+        p, o = proba[i].tolist(), order[i].tolist()
+        fired = [m for m in matches[i] if m.code in allowed]
+        rules = tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in fired)
+        flags = _line_flags(
+            empty=not norm.text,
+            no_evidence=not (n_features[i] or matches[i] or known[i]),
+            known=bool(known[i]),
+            vague=bool(vague[i]),
+            filtered=bool(filtered[i]),
+            truncated=norm.truncated,
+        )
+        kpo, alternatives, feats, review = (), (), features[i], True
+        if flags and flags[0] in ("empty", "no_evidence"):
+            code, confidence, feats = "NONE", 0.0, ()
+        elif "vague" in flags:
+            code, confidence = "NONE", p[codes.index("NONE")]
+        else:
+            code, confidence = codes[o[0]], p[o[0]]
+            alternatives = tuple((codes[j], names[codes[j]], p[j]) for j in o[1:4] if p[j] >= 0.01)
+            runner_up = p[o[1]] if len(o) > 1 else 0.0
+            review = bool(
+                p[o[0]] < model.review_threshold
+                or p[o[0]] - runner_up < model.review_margin
+                or set(flags) - {"known_line"}
+            )
+            if code == "KPO-01":
+                field_names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
+                kpo = tuple(dict.fromkeys(field_names[m.field] for m in fired if m.field))
+        out.append(
+            ResultRow(
+                text=norm.original, code=code, name=names[code], confidence=confidence,
+                alternatives=alternatives, rules=rules, features=feats, kpo_fields=kpo,
+                needs_review=review, track=track, normalised=norm.text, flags=flags,
+            )
+        )  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("track", [None, "outsourcing", "trade"])
+def test_result_rows_equal_the_reference_construction(lines, track):
+    from tas_classify import taxonomy
+
+    model = TasClassifier.load(model_path("default"))
+    allowed = set(taxonomy.codes_for_track(track))
+    known = sorted(model.memory_)[:200] if getattr(model, "memory_", None) else []
+    texts = [*lines[-3000:], *EDGE, *known, "*软件*财务软件", "软件开发" * 1200 + "尾"]
+    normalised = normalise_batch(texts)
+    for threshold in (model.review_threshold, 0.95):
+        model.review_threshold = threshold
+        got = model._chunk_rows(normalised, track, allowed)
+        expected = _reference_rows(model, normalised, track, allowed)
+        assert got == expected
+        assert all(type(row).__name__ == "ResultRow" for row in got)
+        flags = {flag for row in got for flag in row.flags}
+        assert flags >= {"empty", "vague", "truncated", "known_line", "no_evidence"}
+
+
+def test_unique_counts_equal_numpy_unique(lines):
+    from tas_classify.features import _unique_counts
+
+    rng = np.random.default_rng(5)
+    model = TasClassifier.load(model_path("default"))
+    texts = [n.text for n in normalise_batch(lines[:3000])]
+    rows = model._rows(texts)
+    real = np.repeat(np.arange(rows.n_rows), np.diff(rows.indptr)) * 100_000 + rows.indices
+    for keys in (
+        np.zeros(0, dtype=np.int64), np.array([7]), np.array([3, 3, 3]), real, real[::-1],
+        rng.integers(0, 50, 10_000), rng.integers(-(2**62), 2**62, 10_000),
+    ):  # fmt: skip
+        expected = np.unique(keys, return_counts=True)
+        got = _unique_counts(np.asarray(keys, dtype=np.int64))
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+        assert got[1].dtype == expected[1].dtype
+
+
+def test_top_features_with_ties_empty_rows_and_no_positive_weight():
+    """Equal contributions go lowest column first; rows without features or without a
+    positive contribution get none (the rounds' row maxima come from reduceat)."""
+    from types import SimpleNamespace
+
+    from tas_classify.features import SparseRows
+
+    rng = np.random.default_rng(3)
+    n_rows, n_cols = 400, 30
+    sizes = rng.integers(0, 9, n_rows)
+    sizes[:3], sizes[-3:] = 0, 0  # empty rows first and last
+    indptr = np.concatenate(([0], np.cumsum(sizes)))
+    indices = np.concatenate([np.sort(rng.choice(n_cols, s, replace=False)) for s in sizes])
+    data = rng.choice([-1.0, 0.0, 0.5, 1.0, 2.0], len(indices))  # many ties
+    rows = SparseRows(indptr, indices.astype(np.int64), data)
+    terms = [f"t{i}" for i in range(n_cols)]
+    fake = SimpleNamespace(coef_=np.ones((n_cols, 2)), vocabulary_=SimpleNamespace(terms=terms))
+    best = rng.integers(0, 2, n_rows)
+    expected = []
+    for i in range(n_rows):
+        lo, hi = indptr[i], indptr[i + 1]
+        top = np.argsort(-data[lo:hi], kind="stable")[:5]
+        expected.append(tuple((f"t{indices[lo + j]}", float(data[lo + j])) for j in top
+                              if data[lo + j] > 0))  # fmt: skip
+    assert TasClassifier._top_features(fake, rows, best) == expected
+    assert TasClassifier._top_features(fake, SparseRows(np.zeros(4, dtype=np.int64),
+                                       np.zeros(0, dtype=np.int64), np.zeros(0)),
+                                       np.zeros(3, dtype=np.int64)) == [(), (), ()]  # fmt: skip
+
+
+def test_str_split_and_the_spaces_pattern_see_the_same_whitespace():
+    """normalise_batch collapses spaces with " ".join(part.split()), normalise with
+    _SPACES.sub(" ", …).strip(): the same characters are whitespace to both, every code point."""
+    import re
+    import sys
+
+    space = re.compile(r"\s")
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        assert bool(space.match(ch)) == ch.isspace() == (ch.split() == []), hex(code)

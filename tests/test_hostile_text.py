@@ -89,6 +89,24 @@ def test_linear_noise_patterns_agree_on_every_short_combination():
             assert text._remove_noise(line) == plain_remove_noise(line), repr(line)
 
 
+# Amounts and phase markers, whose patterns were rewritten to start from a character (issue 15):
+# every string of up to six of these pieces.
+AMOUNT_PIECES = [",", "1", ".", "-", "元", "a", " ", "第", "二", "期"]
+
+
+def test_amount_and_phase_patterns_agree_on_every_combination_of_six():
+    lines = [""]
+    for _ in range(6):
+        lines = [line + piece for line in lines for piece in AMOUNT_PIECES[:7]]
+        for line in lines:
+            assert text._remove_noise(line) == plain_remove_noise(line), repr(line)
+    lines = [""]
+    for _ in range(5):
+        lines = [line + piece for line in lines for piece in ["第", "二", "1", "期", " ", "a"]]
+        for line in lines:
+            assert text._remove_noise(line) == plain_remove_noise(line), repr(line)
+
+
 # Characters the noise patterns look at, so that short random strings exercise every branch.
 NOISY = st.lists(
     st.sampled_from(

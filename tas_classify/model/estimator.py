@@ -32,7 +32,7 @@ from tas_classify.model.persistence import ModelFileError, read_model, save
 from tas_classify.results import Result, ResultRow
 from tas_classify.rules import RuleMatch, RuleMatcher, load_invoice_categories, load_rules
 from tas_classify.taxonomy import Track
-from tas_classify.text import NormalisedText, is_vague, normalise, normalise_batch
+from tas_classify.text import NormalisedText, normalise, normalise_batch, vague_lines
 from tas_classify.tokenize import WordTokenizer
 
 
@@ -83,6 +83,10 @@ def gc_paused() -> Iterator[None]:
         if was_enabled:
             gc.enable()
 
+
+#: Makes a ResultRow from a tuple of its fields in :class:`ResultRow` order (``ResultRow(*fields)``
+#: without the Python-level ``__new__``).
+_ROW = tuple.__new__
 
 #: What a line reads as: normalised text, invoice category, cut or not.
 Reading = tuple[str, str, bool]
@@ -387,7 +391,8 @@ class TasClassifier:
         """Fired rules, vote sums, and which lines are vague: a vague line's votes are zero,
         since rules that fire on generic words ("技术支持服务费") prove nothing."""
         matcher = self.rule_matcher_
-        matches = [matcher.match(n.text, n.category) for n in normalised]
+        texts = [n.text for n in normalised]
+        matches = matcher.match_lines(texts, [n.category for n in normalised])
         # RuleMatcher.scores of every line in one np.add.at: it adds in the order given, from
         # zero, as scores does line by line (the same sums to the bit)
         column = {c: j for j, c in enumerate(matcher.codes)}
@@ -397,7 +402,7 @@ class TasClassifier:
         if fired:
             at_row, at_code, weight = zip(*fired)
             np.add.at(votes, (np.array(at_row), np.array(at_code)), np.array(weight))
-        vague = np.array([is_vague(n.text) for n in normalised], dtype=bool)
+        vague = vague_lines(texts)
         votes[vague] = 0.0
         return matches, votes, vague
 
@@ -697,6 +702,23 @@ class TasClassifier:
             lines[t] = reads[key]
         return [lines[t] for t in texts]
 
+    def result_rows(
+        self,
+        texts: Iterable[str],
+        track: Track | str | None = None,
+        *,
+        memo: ResultMemo | None = None,
+    ) -> list[ResultRow]:
+        """The compact rows of :meth:`classify`'s results with a blank ``text`` (the caller has
+        the lines): lines that read the same share one row object. What worker processes send
+        back."""
+        texts = check_texts(texts)
+        rows: list[ResultRow] = []
+        with gc_paused():
+            for _, chunk_rows in self._chunked_rows(texts, track, memo):
+                rows.extend(chunk_rows)
+        return rows
+
     def classify_arrays(
         self,
         texts: Iterable[str],
@@ -708,11 +730,7 @@ class TasClassifier:
         ``code`` (str), ``confidence`` (float64), ``needs_review`` (bool) and ``flags`` (each a
         tuple of str, an object array), one entry per line in order. The values are those of
         ``classify`` exactly; a line's evidence is one :meth:`classify` of that line away."""
-        texts = check_texts(texts)
-        rows: list[ResultRow] = []
-        with gc_paused():
-            for _, chunk_rows in self._chunked_rows(texts, track, memo):
-                rows.extend(chunk_rows)
+        rows = self.result_rows(texts, track, memo=memo)
         flags = np.empty(len(rows), dtype=object)
         flags[:] = [r.flags for r in rows]
         return {
@@ -742,26 +760,39 @@ class TasClassifier:
             codes=[str(c) for c in self.classes_],
             names={c.code: c.name for c in taxonomy.categories()},
         )
-        return [
-            self._result(
-                shared,
-                normalised[i].original,
-                normalised[i].text,
-                probabilities[i],
-                order[i].tolist(),
-                [m for m in matches[i] if m.code in allowed],
-                features[i],
-                _line_flags(
-                    empty=not normalised[i].text,
-                    no_evidence=not (n_features[i] or matches[i] or known[i]),
-                    known=bool(known[i]),
-                    vague=bool(vague[i]),
-                    filtered=bool(filtered[i]),
-                    truncated=normalised[i].truncated,
-                ),
-            ).row
-            for i in range(len(normalised))
-        ]
+        # the per-line values as Python lists once, not element by element
+        orders, counts = order.tolist(), n_features.tolist()
+        known_lines, vague_lines_ = known.tolist(), vague.tolist()
+        filtered_lines = filtered.tolist()
+        every_code = all(r.code in allowed for r in self.rule_matcher_.rules)
+        out = []
+        for i, norm in enumerate(normalised):
+            text, found = norm.text, matches[i]
+            evidence = counts[i] or found or known_lines[i]
+            if not text or not evidence or known_lines[i] or vague_lines_[i] or filtered_lines[i]:
+                flags = _line_flags(
+                    empty=not text,
+                    no_evidence=not evidence,
+                    known=known_lines[i],
+                    vague=vague_lines_[i],
+                    filtered=filtered_lines[i],
+                    truncated=norm.truncated,
+                )
+            else:
+                flags = ("truncated",) if norm.truncated else ()
+            out.append(
+                self._result(
+                    shared,
+                    norm.original,
+                    text,
+                    probabilities[i],
+                    orders[i],
+                    found if every_code else [m for m in found if m.code in allowed],
+                    features[i],
+                    flags,
+                )
+            )
+        return out
 
     def _restrict_to_track(
         self, proba: np.ndarray, allowed: set[str]
@@ -803,8 +834,8 @@ class TasClassifier:
         fired: list[RuleMatch],
         features: tuple[tuple[str, float], ...],
         flags: tuple[str, ...],
-    ) -> Result:
-        """One result, built straight into its compact row (see :class:`Result`)."""
+    ) -> ResultRow:
+        """One result's compact row (see :class:`Result`)."""
         codes, names = shared.codes, shared.names
         rules = tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in fired)
         if flags and flags[0] in ("empty", "no_evidence"):
@@ -815,13 +846,9 @@ class TasClassifier:
             code, confidence = taxonomy.NONE, p[codes.index(taxonomy.NONE)]
         else:
             return self._answer(shared, text, normalised, p, order, fired, rules, features, flags)
-        return Result.from_row(
-            ResultRow(
-                text=text, code=code, name=names[code], confidence=confidence,
-                alternatives=(), rules=rules, features=features, kpo_fields=(), needs_review=True,
-                track=shared.track, normalised=normalised, flags=flags,
-            )
-        )  # fmt: skip
+        # ResultRow(text=…, code=…, …) in field order, without the keyword parsing
+        return _ROW(ResultRow, (text, code, names[code], confidence, (), rules, features, (), True,
+                                shared.track, normalised, flags))  # fmt: skip
 
     def _answer(
         self,
@@ -834,7 +861,7 @@ class TasClassifier:
         rules: tuple[tuple[str, str, str, float, str | None], ...],
         features: tuple[tuple[str, float], ...],
         flags: tuple[str, ...],
-    ) -> Result:
+    ) -> ResultRow:
         """The model's best code for a line that says what it is, with alternatives and flags."""
         codes, names = shared.codes, shared.names
         best = order[0]
@@ -844,19 +871,15 @@ class TasClassifier:
         needs_review = bool(
             p[best] < self.review_threshold
             or p[best] - runner_up < self.review_margin
-            or set(flags) - {"known_line"}
+            or (flags and flags != ("known_line",))  # a flag other than known_line
         )
         kpo_fields: tuple[str, ...] = ()
         if code == "KPO-01":
             field_names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
             kpo_fields = tuple(dict.fromkeys(field_names[m.field] for m in fired if m.field))
-        return Result.from_row(
-            ResultRow(
-                text=text, code=code, name=names[code], confidence=p[best],
-                alternatives=alternatives, rules=rules, features=features, kpo_fields=kpo_fields,
-                needs_review=needs_review, track=shared.track, normalised=normalised, flags=flags,
-            )
-        )  # fmt: skip
+        fields = (text, code, names[code], p[best], alternatives, rules, features, kpo_fields,
+                  needs_review, shared.track, normalised, flags)  # fmt: skip
+        return _ROW(ResultRow, fields)
 
     def _coef64(self) -> np.ndarray:
         """The coefficients in float64 (stored as float32 to halve the model file), cached."""
@@ -875,23 +898,24 @@ class TasClassifier:
         row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
         contrib = rows.data * self.coef_[rows.indices, best[row_of]]
         remaining = np.where(contrib > 0, contrib, -np.inf)
+        filled = np.flatnonzero(np.diff(rows.indptr) > 0)  # rows with a feature
         picked_rows, picked = [], []
         for _ in range(k):  # k rounds of "largest left in each row", all rows at once
-            candidates = np.flatnonzero(remaining > -np.inf)
-            if not len(candidates):
+            if not len(filled) or not (remaining > -np.inf).any():
                 break
-            rows_left = row_of[candidates]
+            # each row's largest left (-inf when none is): one pass over the row segments
             top = np.full(n, -np.inf)
-            np.maximum.at(top, rows_left, remaining[candidates])
-            hits = candidates[remaining[candidates] == top[rows_left]]
-            first = hits[np.unique(row_of[hits], return_index=True)[1]]
+            top[filled] = np.maximum.reduceat(remaining, rows.indptr[filled])
+            hits = np.flatnonzero((remaining == top[row_of]) & (remaining > -np.inf))
+            # the first hit of each row: the lowest column among equal contributions
+            hit_rows = row_of[hits]
+            first = hits[np.concatenate(([True], hit_rows[1:] != hit_rows[:-1]))]
             picked_rows.append(row_of[first])
             picked.append(first)
             remaining[first] = -np.inf
         if picked:
-            rows_picked = np.concatenate(picked_rows)
-            order = np.lexsort((np.repeat(np.arange(len(picked)), [len(p) for p in picked]),
-                                rows_picked))  # fmt: skip
+            # by row, and within a row in the order picked (a stable sort of the rows)
+            order = np.argsort(np.concatenate(picked_rows), kind="stable")
             chosen = np.concatenate(picked)[order]
         else:
             chosen = np.zeros(0, dtype=np.int64)
