@@ -20,6 +20,7 @@ __all__ = [
     "ReportFileError",
     "ReviewError",
     "ReviewNotFoundError",
+    "UploadTooLargeError",
     "RulesFileError",
     "TableError",
     "TasClassifyError",
@@ -90,6 +91,10 @@ class ReviewError(TasClassifyError):
 
 class ReviewNotFoundError(ReviewError):
     """A review, or a group of one, that is not in the data folder."""
+
+
+class UploadTooLargeError(ReviewError):
+    """A ledger over the workbench's upload limit."""
 
 
 class ReportFileError(TasClassifyError):

@@ -145,6 +145,8 @@ def parse_amount(value: object) -> Decimal:
         return _checked(Decimal(str(value)), value)
     text = unicodedata.normalize("NFKC", "" if value is None else str(value))
     text = re.sub(r"\s+", "", text).casefold()
+    if text.startswith("'"):  # a spreadsheet's text marker ('-200, as exports escape a sign)
+        text = text[1:]
     if not text:
         raise AmountError("blank")
     foreign = _FOREIGN.search(text)

@@ -146,8 +146,9 @@ def reviewed_rows(table: Table, track: str | None = None) -> Iterator[Classified
     reviewer's corrections — instead of classifying again, in order.
 
     A row marked in ``tas_reviewed`` (``data/columns.toml``) keeps its ``tas_code`` with
-    confidence 1 and needs no review; an unmarked row keeps its ``tas_code``, confidence and
-    ``tas_needs_review``. A ``tas_code`` that is not a code of the taxonomy, or (with ``track``)
+    confidence 1 and needs no review, even with a problem of its own (noted); an unmarked row
+    keeps its ``tas_code``, confidence and ``tas_needs_review``, and needs review when it has a
+    problem of its own. A ``tas_code`` that is not a code of the taxonomy, or (with ``track``)
     is outside the track, counts as ``NONE`` and needs review, with a note saying why."""
     index = {name: table.columns.index(name) for name in RESULT_COLUMNS if name in table.columns}
     codes = set(taxonomy.codes())
@@ -162,6 +163,7 @@ def reviewed_rows(table: Table, track: str | None = None) -> Iterator[Classified
         reviewed = is_reviewed(cell(cells, "tas_reviewed"))
         flagged = cell(cells, "tas_needs_review").casefold() in ("true", "1", "yes", "是")
         note = table.row_notes.pop(number, "")
+        code_problem = True
         if code not in codes:
             problem = f"tas_code {code!r} is not a code: counted as NONE"
             note = "; ".join(n for n in (note, problem) if n)
@@ -171,11 +173,15 @@ def reviewed_rows(table: Table, track: str | None = None) -> Iterator[Classified
                 n for n in (note, f"{code} is outside the {track} track: counted as NONE") if n
             )
             code = taxonomy.NONE
+        else:
+            code_problem = False
         try:
             confidence = 1.0 if reviewed else float(cell(cells, "tas_confidence") or 0.0)
         except ValueError:
             confidence = 0.0
-        needs_review = bool(note) or (flagged and not reviewed)
+        # a person's mark settles the row (its own notes stay, as notes); a code that cannot
+        # count as written does not
+        needs_review = code_problem or (not reviewed and (bool(note) or flagged))
         appended = (
             code,
             taxonomy.get(code).name,

@@ -180,6 +180,35 @@ def load_copy(
     return WorkbookCopy(book, ws, table.header_row, first)
 
 
+def freeze_formulas(copy: WorkbookCopy, input_path: str) -> int:
+    """Replace every formula of the copy, on every sheet, by the value the file saved for it
+    (read again with openpyxl's ``data_only``), or by the formula's text as a string cell when
+    none was saved: a workbook handed on from an applicant then computes nothing and fetches
+    nothing when opened (``=WEBSERVICE(…)``, ``=HYPERLINK(…)``). The number of cells changed."""
+    from openpyxl import load_workbook
+
+    values = load_workbook(input_path, data_only=True, keep_links=False)
+    changed = 0
+    try:
+        for ws in copy.book.worksheets:
+            saved = values[ws.title] if ws.title in values.sheetnames else None
+            for (row, column), cell in list(ws._cells.items()):
+                if cell.data_type != "f":
+                    continue
+                value = saved.cell(row, column).value if saved is not None else None
+                if value is None:
+                    formula = cell.value if isinstance(cell.value, str) else str(
+                        getattr(cell.value, "text", "") or "")  # fmt: skip
+                    cell.value = formula
+                    cell.data_type = "s"
+                else:
+                    cell.value = value
+                changed += 1
+    finally:
+        values.close()
+    return changed
+
+
 class XlsxCopyWriter:
     """Writes the result columns of each row into the copy (:meth:`write_row`)."""
 

@@ -696,7 +696,9 @@ def ledger_line(
     word = credit_note_wording(text) if amount is not None and amount > 0 else ""
     if word and not label:
         sign = f"the text says {word!r} (a credit note?) but the amount is positive"
-        note, needs_review = "; ".join(n for n in (note, sign) if n), True
+        note = "; ".join(n for n in (note, sign) if n)
+        # a row a person marked reviewed (a reviewed batch output) is settled; noted all the same
+        needs_review = needs_review or not is_reviewed(str(row.appended[6]))
     return LedgerLine(
         row=row.number,
         text=text,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tas_classify.errors import ReviewError
 from tas_classify.ledger.write import atomic_file, open_writer
-from tas_classify.ledger.xlsx_copy import load_copy, open_copy_writer
+from tas_classify.ledger.xlsx_copy import freeze_formulas, load_copy, open_copy_writer
 from tas_classify.report.render import write_html, write_xlsx
 from tas_classify.report.summary import summarise_reports, write_summary
 from tas_classify.review.workbench import EXPORT_COLUMNS, Workbench
@@ -58,14 +58,15 @@ def export(workbench: Workbench, review_id: str, fmt: str, path: str | Path) -> 
 
 def _ledger(workbench: Workbench, review_id: str, fmt: str, path: Path) -> None:
     """The stored ledger with :data:`EXPORT_COLUMNS` on every row: for an .xlsx ledger a copy of
-    the workbook (other sheets, title rows, formats kept) where it can be copied; otherwise the
-    table alone."""
+    the workbook (other sheets, title rows, formats kept; every formula replaced by its saved
+    value) where it can be copied; otherwise the table alone."""
     stored = str(workbench.store.ledger_path(workbench.store.review(review_id)))
     with workbench.open_ledger(review_id) as table:
         rows = workbench.annotated_rows(review_id, table)
         copy = load_copy(stored, table, EXPORT_COLUMNS) if (
             fmt == "xlsx" and table.format == "xlsx") else None  # fmt: skip
         if copy is not None and not isinstance(copy, str):
+            freeze_formulas(copy, stored)  # the applicant's formulas: their values, not live
             with open_copy_writer(copy, str(path), columns=EXPORT_COLUMNS) as writer:
                 for number, _, appended, highlight in rows:
                     writer.write_row(number, appended, highlight=highlight)

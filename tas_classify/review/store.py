@@ -259,8 +259,8 @@ class ReviewStore:
                     "VALUES (?, ?, ?, ?, ?)",
                     (review_id, key, code, int(reviewed), stamp),
                 )
-                after = json.dumps({"code": code, "reviewed": reviewed})
-            if before != after:
+                after = json.dumps({"code": code, "reviewed": reviewed, "at": stamp})
+            if _decision(before) != _decision(after):  # the same decision again is no change
                 db.execute(
                     "INSERT INTO history (review, key, before, after, at) VALUES (?, ?, ?, ?, ?)",
                     (review_id, key, before, after, stamp),
@@ -286,7 +286,8 @@ class ReviewStore:
                 db.execute(
                     "INSERT OR REPLACE INTO corrections (review, key, code, reviewed, at) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (review_id, key, value["code"], int(value["reviewed"]), now()),
+                    (review_id, key, value["code"], int(value["reviewed"]),
+                     value.get("at") or now()),  # fmt: skip
                 )
             db.execute("DELETE FROM history WHERE seq = ?", (seq,))
             db.execute("UPDATE reviews SET updated = ? WHERE id = ?", (now(), review_id))
@@ -299,9 +300,20 @@ class ReviewStore:
 
 def _correction_json(db: sqlite3.Connection, review_id: str, key: str) -> str | None:
     row = db.execute(
-        "SELECT code, reviewed FROM corrections WHERE review = ? AND key = ?", (review_id, key)
+        "SELECT code, reviewed, at FROM corrections WHERE review = ? AND key = ?",
+        (review_id, key),
     ).fetchone()
-    return None if row is None else json.dumps({"code": row[0], "reviewed": bool(row[1])})
+    if row is None:
+        return None
+    return json.dumps({"code": row[0], "reviewed": bool(row[1]), "at": row[2]})
+
+
+def _decision(value: str | None) -> tuple[str, bool] | None:
+    """The code and reviewed flag of a recorded correction (its time aside)."""
+    if value is None:
+        return None
+    loaded = json.loads(value)
+    return loaded["code"], bool(loaded["reviewed"])
 
 
 def _review(row: Sequence[Any]) -> StoredReview:

@@ -11,6 +11,7 @@ same function as ``tas-classify report``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import shutil
@@ -25,7 +26,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from tas_classify import taxonomy
-from tas_classify.errors import AmountError, ReviewError, ReviewNotFoundError, TasClassifyError
+from tas_classify.errors import (
+    AmountError,
+    ReviewError,
+    ReviewNotFoundError,
+    TasClassifyError,
+    UploadTooLargeError,
+)
 from tas_classify.ledger.amounts import parse_amount
 from tas_classify.ledger.batch import classify_rows
 from tas_classify.ledger.cells import cell_text
@@ -52,8 +59,9 @@ from tas_classify.report.income import (
 from tas_classify.review.store import Correction, ReviewStore, StoredReview, now
 from tas_classify.text import normalise_batch
 
-#: Formats a reviewer can upload (a JSON-lines file is a developer's, not a ledger).
-UPLOAD_FORMATS = tuple(f for f in FORMATS if f != "jsonl")
+#: Formats a reviewer can upload: tables (a .txt is one line per row with no amount column, a
+#: JSON-lines file a developer's, neither a ledger).
+UPLOAD_FORMATS = tuple(f for f in FORMATS if f not in ("jsonl", "txt"))
 MAX_UPLOAD_BYTES = 64 << 20
 PREVIEW_ROWS = 8
 #: Appended to every row of an exported ledger: the result columns (``tas_code`` is the final
@@ -232,6 +240,8 @@ class ReviewStatus:
     reviewed_groups: int
     corrected_groups: int
     income: Decimal
+    """The sum of the groups' amounts, each taken without its sign (a credit note checked is as
+    much checked as an invoice)."""
     reviewed_income: Decimal
     at_risk_groups: int
 
@@ -239,7 +249,7 @@ class ReviewStatus:
     def reviewed_share(self) -> Decimal | None:
         if not self.income:
             return None
-        return abs(self.reviewed_income) / abs(self.income)
+        return self.reviewed_income / self.income
 
     def to_dict(self) -> dict[str, Any]:
         share = self.reviewed_share
@@ -359,9 +369,16 @@ def _groups(state: _State) -> dict[str, Group]:
     return out
 
 
-def _apply(group: Group, correction: Correction | None) -> Group:
+def _apply(group: Group, correction: Correction | None, allowed: frozenset[str]) -> Group:
+    """The group with the reviewer's decision; a decision for a code outside the review's
+    track (the track was changed after it) is set aside with a note, as ``report`` would count
+    such a code as NONE."""
     if correction is None:
         return group
+    if correction.code not in allowed:
+        note = (f"the reviewer's {correction.code} is not a code of this track: the model's "
+                "code is used until the group is reviewed again")  # fmt: skip
+        return replace(group, notes=[*group.notes, note])
     return replace(
         group, code=correction.code, reviewed=correction.reviewed, corrected_at=correction.at
     )
@@ -406,7 +423,7 @@ class Workbench:
         self._states: OrderedDict[str, _State] = OrderedDict()
         self._lock = threading.RLock()
         self._threads: dict[str, threading.Thread] = {}
-        self._classifiers: dict[str | None, ChunkClassifier] = {}
+        self._one_at_a_time = threading.Lock()
 
     # ------------------------------------------------------------------ ledgers
     def add_ledger(
@@ -448,7 +465,7 @@ class Workbench:
         return self.store.review(review.id)
 
     def _copy_in(self, source: IO[bytes] | bytes | str | Path, target: Path, limit: int) -> None:
-        too_big = ReviewError(
+        too_big = UploadTooLargeError(
             f"the file is larger than {limit / (1 << 20):g} MiB, the upload limit "
             "(tas-classify serve --max-upload-mb)"
         )
@@ -477,7 +494,7 @@ class Workbench:
         """New options for a review not being classified (it is classified again on
         :meth:`start`; corrections are kept: they belong to texts, not rows)."""
         review = self.store.review(review_id)
-        if review.status == "classifying":
+        if self.busy(review.id):
             raise ReviewError(f"review {review_id} is being classified; wait for it")
         chosen = options if isinstance(options, ReviewOptions) else ReviewOptions.from_dict(
             options)  # fmt: skip
@@ -527,14 +544,19 @@ class Workbench:
                 raise ReviewError(f"review {review_id} is already being classified")
             self.store.update(review.id, status="classifying", done=0, total=None, error="")
             self._states.pop(review.id, None)
-            if wait:
-                self._classify(review.id)
-                return
             thread = threading.Thread(
                 target=self._classify, args=(review.id,), name=f"classify-{review.id}", daemon=True
             )
             self._threads[review.id] = thread
             thread.start()
+        if wait:
+            thread.join()
+
+    def busy(self, review_id: str) -> bool:
+        """Whether a thread of this workbench is classifying the review now."""
+        with self._lock:
+            thread = self._threads.get(review_id)
+            return thread is not None and thread.is_alive()
 
     def resume(self) -> list[str]:
         """Classify again every review a stopped server left half-classified; their ids."""
@@ -551,38 +573,35 @@ class Workbench:
 
     def warm(self) -> None:
         """Load the model now, so that the first ledger does not wait for it."""
-        self._classifier(None).model  # noqa: B018 - loading is the point
+        ChunkClassifier(self.model, None).model  # noqa: B018 - loading is the point
 
     def progress(self, review_id: str) -> Progress:
         r = self.store.review(review_id)
         return Progress(r.status, r.done, r.total, r.error)
 
-    def _classifier(self, track: str | None) -> ChunkClassifier:
-        with self._lock:
-            if track not in self._classifiers:
-                self._classifiers[track] = ChunkClassifier(
-                    self.model, track, convert=results_cells
-                )
-            return self._classifiers[track]
-
     def _classify(self, review_id: str) -> None:
+        """Classify one review; one at a time (the model's per-run memo is not shared between
+        threads, and two threads would only share the one interpreter lock anyway). Any error
+        leaves the review ``failed`` with the reason, never ``classifying``."""
         try:
-            state, info = self._read_and_classify(review_id)
+            with self._one_at_a_time:
+                state, info = self._read_and_classify(review_id)
+                self.store.replace_lines(
+                    review_id,
+                    (
+                        (line.row, key, _line_data(line, evidence, alternatives))
+                        for line, key, evidence, alternatives in zip(
+                            state.lines, state.keys, state.evidence, state.all_alternatives
+                        )
+                    ),
+                )
+                self.store.update(review_id, status="ready", info=info, done=len(state.lines))
         except Exception as exc:  # the reason is shown to the reviewer; the server goes on
             message = str(exc) if isinstance(exc, TasClassifyError) else (
                 f"{type(exc).__name__}: {exc}")  # fmt: skip
-            self.store.update(review_id, status="failed", error=message)
+            with contextlib.suppress(Exception):  # the store itself failing (disk full …)
+                self.store.update(review_id, status="failed", error=message)
             return
-        self.store.replace_lines(
-            review_id,
-            (
-                (line.row, key, _line_data(line, evidence, alternatives))
-                for line, key, evidence, alternatives in zip(
-                    state.lines, state.keys, state.evidence, state.all_alternatives
-                )
-            ),
-        )
-        self.store.update(review_id, status="ready", info=info, done=len(state.lines))
         with self._lock:
             self._remember(review_id, state)
 
@@ -608,7 +627,9 @@ class Workbench:
             client_index = self._column(table, opts.client_column, "client column")
             state = _State([], [], [], [])
             total = table.size_hint
-            classifier = self._classifier(opts.track)
+            # a classifier (and its memo of repeated lines) per run; the shipped model is loaded
+            # once per process, a --model folder once per run
+            classifier = ChunkClassifier(self.model, opts.track, convert=results_cells)
             for n, row in enumerate(classify_rows(table, text_index, classifier, quiet=True), 1):
                 line = ledger_line(row, text_index, amount_index, offshore_index, client_index)
                 state.lines.append(line)
@@ -680,11 +701,9 @@ class Workbench:
     ) -> list[Group]:
         """The review's groups with its corrections, filtered, income at risk first: groups to
         review not yet reviewed, by amount (either sign) largest first, then the others."""
-        state = self._state(review_id)
-        corrections = self.store.corrections(review_id)
         out = [
             g
-            for g in (_apply(b, corrections.get(k)) for k, b in state.base.items())
+            for g in self._decided(review_id).values()
             if _matches(g, needs_review, code, reviewed, q, subgroup)
         ]
         out.sort(key=lambda g: (not g.at_risk, -abs(g.amount), g.rows[0]))
@@ -694,7 +713,15 @@ class Workbench:
         state = self._state(review_id)
         if key not in state.base:
             raise ReviewNotFoundError(f"review {review_id} has no group {key!r}")
-        return _apply(state.base[key], self.store.corrections(review_id).get(key))
+        allowed = frozenset(self.allowed_codes(review_id))
+        return _apply(state.base[key], self.store.corrections(review_id).get(key), allowed)
+
+    def _decided(self, review_id: str) -> dict[str, Group]:
+        """Every group of the review, by key, with the reviewer's decisions applied."""
+        state = self._state(review_id)
+        corrections = self.store.corrections(review_id)
+        allowed = frozenset(self.allowed_codes(review_id))
+        return {k: _apply(b, corrections.get(k), allowed) for k, b in state.base.items()}
 
     def allowed_codes(self, review_id: str) -> tuple[str, ...]:
         """The codes a reviewer may give in this review: its track's and NONE."""
@@ -718,11 +745,15 @@ class Workbench:
             self.store.correct(review_id, key, code, reviewed)
         return self.group(review_id, key)
 
-    def undo(self, review_id: str) -> Group | None:
-        """Take back the last decision; the group it touched (None: nothing to undo)."""
+    def undo(self, review_id: str) -> str | None:
+        """Take back the last decision; the key of the group it touched (None: nothing to
+        undo). The group may be gone since (the review classified again with other columns)."""
         self._state(review_id)
-        key = self.store.undo(review_id)
-        return None if key is None else self.group(review_id, key)
+        return self.store.undo(review_id)
+
+    def find_group(self, review_id: str, key: str) -> Group | None:
+        """The group ``key`` of the review, or None when it has none by that key."""
+        return self._decided(review_id).get(key)
 
     def status(self, review_id: str) -> ReviewStatus:
         groups = self.groups(review_id)
@@ -730,8 +761,8 @@ class Workbench:
             groups=len(groups),
             reviewed_groups=sum(g.reviewed for g in groups),
             corrected_groups=sum(g.code != g.model_code for g in groups),
-            income=sum((g.amount for g in groups), Decimal(0)),
-            reviewed_income=sum((g.amount for g in groups if g.reviewed), Decimal(0)),
+            income=sum((abs(g.amount) for g in groups), Decimal(0)),
+            reviewed_income=sum((abs(g.amount) for g in groups if g.reviewed), Decimal(0)),
             at_risk_groups=sum(g.at_risk for g in groups),
         )
 
@@ -739,12 +770,11 @@ class Workbench:
         """Each row as the report sees it with the reviewer's decision applied (a reviewed
         row no longer needs review), its evidence, and its group."""
         state = self._state(review_id)
-        corrections = self.store.corrections(review_id)
-        groups = {k: _apply(b, corrections.get(k)) for k, b in state.base.items()}
+        groups = self._decided(review_id)
         out = []
         for line, key, evidence in zip(state.lines, state.keys, state.evidence):
             group = groups[key]
-            if key in corrections:
+            if group.corrected_at:  # a decision of the reviewer's applies
                 line = replace(
                     line,
                     code=group.code,

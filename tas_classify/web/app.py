@@ -8,6 +8,8 @@ Every route is thin: it parses the request, calls one function of
 
 from __future__ import annotations
 
+import hashlib
+import re
 import secrets
 import shutil
 import tempfile
@@ -15,6 +17,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -29,7 +32,12 @@ from starlette.templating import Jinja2Templates
 
 from tas_classify import taxonomy
 from tas_classify._version import __version__
-from tas_classify.errors import ReviewError, ReviewNotFoundError, TasClassifyError
+from tas_classify.errors import (
+    ReviewError,
+    ReviewNotFoundError,
+    TasClassifyError,
+    UploadTooLargeError,
+)
 from tas_classify.report.income import TRACKS, IncomeReport
 from tas_classify.review.exports import EXPORTS, SUMMARY_FORMATS, export, export_summary
 from tas_classify.review.workbench import ReviewOptions, Workbench
@@ -38,6 +46,19 @@ HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 100
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 TOKEN_COOKIE = "tas_token"
+#: Sent with every answer: no framing (clickjacking), scripts and styles from the server only (the
+#: verdict bars are sized with style attributes), no content sniffing, no referrer.
+SECURITY_HEADERS = (
+    (
+        b"content-security-policy",
+        b"default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        b"frame-ancestors 'none'; form-action 'self'",
+    ),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+OPTION_NAMES = tuple(ReviewOptions.__dataclass_fields__)
 _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 Scope = MutableMapping[str, Any]
@@ -61,6 +82,8 @@ class Guard:
         # room for the multipart envelope and the options around the file; the file itself is
         # held to ``limit`` where it is stored
         self.max_body = limit + (1 << 16)
+        # the cookie holds a digest of the token, never the token itself
+        self._cookie = hashlib.sha256(token.encode("utf-8")).hexdigest() if token else ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,6 +92,7 @@ class Guard:
         request = Request(scope)
         refusal = self._refusal(request)
         if refusal is not None:
+            refusal.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
             await refusal(scope, receive, send)
             return
         seen = 0
@@ -83,20 +107,22 @@ class Guard:
 
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
-            await _error(request, 413, self._too_big())(scope, receive, send)
+            refusal = _error(request, 413, self._too_big())
+            refusal.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+            await refusal(scope, receive, send)
             return
         given = request.query_params.get("token")
-        if self.token and given and secrets.compare_digest(given, self.token):
+        extra = list(SECURITY_HEADERS)
+        if self.token and given and _same(given, self.token):
+            cookie = f"{TOKEN_COOKIE}={self._cookie}; HttpOnly; SameSite=Strict; Path=/"
+            extra.append((b"set-cookie", cookie.encode("ascii")))
 
-            async def with_cookie(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    cookie = f"{TOKEN_COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/"
-                    message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
-                await send(message)
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).extend(extra)
+            await send(message)
 
-            await self.app(scope, limited, with_cookie)
-            return
-        await self.app(scope, limited, send)
+        await self.app(scope, limited, with_headers)
 
     def _too_big(self) -> str:
         return (f"the upload is larger than {self.limit / (1 << 20):g} MiB, the limit "
@@ -110,23 +136,37 @@ class Guard:
             origin = request.headers.get("origin")
             site = request.headers.get("sec-fetch-site")
             own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-            if (origin and origin != "null" and origin != own) or site == "cross-site":
+            foreign = (origin is not None and origin != own) or site in ("cross-site", "same-site")
+            # a sandboxed frame or a redirect says "null": believed only with Fetch Metadata
+            if origin == "null" and site in ("same-origin", "none"):
+                foreign = False
+            if foreign:
                 return _error(request, 403, "a request from another site was refused")
         if self.token:
-            sent = [request.cookies.get(TOKEN_COOKIE, ""), request.query_params.get("token", "")]
+            sent = [request.query_params.get("token", "")]
             bearer = request.headers.get("authorization", "")
             if bearer.lower().startswith("bearer "):
                 sent.append(bearer[7:].strip())
-            if not any(s and secrets.compare_digest(s, self.token) for s in sent):
+            cookie = request.cookies.get(TOKEN_COOKIE, "")
+            if not (any(s and _same(s, self.token) for s in sent)
+                    or (cookie and _same(cookie, self._cookie))):  # fmt: skip
                 return _error(request, 401, "this server needs its access token (?token=…)")
         return None
 
 
+def _same(given: str, token: str) -> bool:
+    """A constant-time comparison of any two strings (``compare_digest`` takes ASCII only)."""
+    return secrets.compare_digest(given.encode("utf-8", "replace"), token.encode("utf-8"))
+
+
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::\d{1,5})?")
+
+
 def _host_name(host: str) -> str:
-    """The name in a ``Host`` header, without the port (``[::1]:8000`` → ``[::1]``)."""
-    if host.startswith("["):
-        return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0]
+    """The name in a ``Host`` header without the port (``[::1]:8000`` → ``[::1]``); empty for
+    a header that is not a host and port."""
+    match = _HOST.fullmatch(host)
+    return match.group(1) if match else ""
 
 
 def _wants_json(request: Request) -> bool:
@@ -262,9 +302,12 @@ def create_app(
         review_id = request.path_params["review_id"]
         review = await call(workbench.store.review, review_id)
         options = ReviewOptions.from_dict(review.options)
-        chosen = {k: v for k, v in request.query_params.items() if k in ("sheet", "header_row")}
+        # "Preview again" sends the choices in the query: nothing is saved until Classify
+        chosen = {k: v for k, v in request.query_params.items() if k in OPTION_NAMES}
         if chosen:
-            options = ReviewOptions.from_dict({**options.to_dict(), **chosen})
+            options = ReviewOptions.from_dict(
+                {**options.to_dict(), **{k: None for k in OPTION_NAMES}, **chosen}
+            )
         preview = await call(workbench.preview, review_id, options)
         return page(request, "setup.html", review=review, options=options, preview=preview)
 
@@ -274,9 +317,10 @@ def create_app(
             values = {k: v for k, v in form.items() if isinstance(v, str) and k != "action"}
             action = form.get("action")
         options = ReviewOptions.from_dict(values)
-        await call(workbench.set_options, review_id, options)
         if action == "preview":
-            return RedirectResponse(f"/reviews/{review_id}/setup", status_code=303)
+            query = urlencode({k: v for k, v in options.to_dict().items() if v is not None})
+            return RedirectResponse(f"/reviews/{review_id}/setup?{query}", status_code=303)
+        await call(workbench.set_options, review_id, options)
         await call(workbench.start, review_id)
         return RedirectResponse(f"/reviews/{review_id}", status_code=303)
 
@@ -329,6 +373,7 @@ def create_app(
         await call(workbench.undo, review_id)
         return RedirectResponse(_back(review_id, back), status_code=303)
 
+
     async def delete_form(request: Request) -> Response:
         await call(workbench.delete, request.path_params["review_id"])
         return RedirectResponse("/", status_code=303)
@@ -369,7 +414,9 @@ def create_app(
 
     async def api_options(request: Request) -> Response:
         review_id = request.path_params["review_id"]
-        options = ReviewOptions.from_dict(await _json_body(request))
+        review = await call(workbench.store.review, review_id)
+        given = await _json_body(request)  # merged over the review's options: send what changes
+        options = ReviewOptions.from_dict({**review.options, **given})
         await call(workbench.set_options, review_id, options)
         await call(workbench.start, review_id)
         return JSONResponse(_review_json(await call(workbench.store.review, review_id)))
@@ -391,8 +438,10 @@ def create_app(
         return JSONResponse(group.to_dict())
 
     async def api_undo(request: Request) -> Response:
-        group = await call(workbench.undo, request.path_params["review_id"])
-        return JSONResponse({"group": None if group is None else group.to_dict()})
+        review_id = request.path_params["review_id"]
+        key = await call(workbench.undo, review_id)
+        group = None if key is None else await call(workbench.find_group, review_id, key)
+        return JSONResponse({"key": key, "group": None if group is None else group.to_dict()})
 
     async def api_verdict(request: Request) -> Response:
         report = await call(workbench.report, request.path_params["review_id"])
@@ -448,6 +497,8 @@ def create_app(
     async def on_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, ReviewNotFoundError):
             return _error(request, 404, str(exc))
+        if isinstance(exc, UploadTooLargeError):
+            return _error(request, 413, str(exc))
         if isinstance(exc, HTTPException):
             return _error(request, exc.status_code, str(exc.detail))
         return _error(request, 400 if isinstance(exc, TasClassifyError) else 500, str(exc))

@@ -56,3 +56,15 @@ def test_parse_amount(cell, expected):
 def test_unreadable_amounts_are_errors_not_zero(cell, reason):
     with pytest.raises(AmountError, match=reason):
         parse_amount(cell)
+
+
+def test_a_spreadsheet_text_marker_is_not_part_of_the_amount():
+    """A CSV written with formula escaping carries '-200元: the quote is Excel's text marker."""
+    from tas_classify.ledger.amounts import parse_amount as read
+
+    assert read("'-200元") == Decimal("-200")
+    assert read("' 1,000.50") == Decimal("1000.50")
+    with pytest.raises(AmountError):
+        read("'")
+    with pytest.raises(AmountError):
+        read("''100")

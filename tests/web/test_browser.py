@@ -271,3 +271,8 @@ def test_keyboard_review(browser, server, tmp_path):
     page.wait_for_load_state()
     page.wait_for_selector("#reviewed-share")
     assert page.inner_text("#reviewed-share").startswith("0 /")
+    # Enter on a focused link follows the link; it accepts nothing
+    page.focus("#only-to-review")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**needs_review=true**")
+    assert page.inner_text("#reviewed-share").startswith("0 /")

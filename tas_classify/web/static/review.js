@@ -4,6 +4,13 @@
 (function () {
   "use strict";
 
+  // ---- forms that ask first (deleting a review): no inline handlers, the page's CSP forbids them
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+
   // ---- progress page: poll until the ledger is classified, then show the review
   var card = document.getElementById("progress-card");
   if (card) {
@@ -63,7 +70,10 @@
     row.classList.toggle("corrected", group.code !== group.model_code);
     row.querySelector(".code-id").textContent = group.code;
     row.querySelector(".code-name").textContent = group.name;
-    row.querySelector(".picker").value = group.code;
+    var picker = row.querySelector(".picker");
+    picker.value = group.code;
+    var chosen = picker.options[picker.selectedIndex];
+    row.querySelector("td.code").title = chosen ? chosen.title : "";
     row.querySelector(".mark").textContent = group.reviewed ? "已复核" : "";
     var was = row.querySelector(".was");
     if (group.code !== group.model_code) {
@@ -118,6 +128,8 @@
       if (event.key === "Escape") { event.target.blur(); select(current < 0 ? 0 : current); }
       return;
     }
+    // a focused link or button keeps its own keys (Enter follows the link, presses the button)
+    if (tag === "a" || tag === "button" || event.target.isContentEditable) { return; }
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var row = rows[current];
     switch (event.key) {
