@@ -29,7 +29,7 @@ from tas_classify.errors import (
 from tas_classify.errors import NotFittedError as NotFittedError
 from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
 from tas_classify.model.persistence import ModelFileError, read_model, save
-from tas_classify.results import Result, ResultRow
+from tas_classify.results import Result, ResultRow, results_of
 from tas_classify.rules import RuleMatch, RuleMatcher, load_invoice_categories, load_rules
 from tas_classify.taxonomy import Track
 from tas_classify.text import NormalisedText, normalise, normalise_batch, vague_lines
@@ -653,54 +653,64 @@ class TasClassifier:
         callers that classify a stream chunk by chunk. Garbage collection is paused during the
         call (and restored as it was, also on an error): results are many small objects."""
         texts = check_texts(texts)
-        from_row, make = Result.from_row, tuple.__new__
-        out: list[Result] = []
         with gc_paused():
-            for chunk, rows in self._chunked_rows(texts, track, memo):
-                # row._replace(text=t), three times quicker (text is the first field)
-                out.extend(from_row(make(ResultRow, (t, *row[1:]))) for row, t in zip(rows, chunk))
-        return out
+            return results_of(texts, self._line_rows(texts, track, memo))
 
-    def _chunked_rows(
+    def _line_rows(
         self, texts: list[str], track: str | None, memo: ResultMemo | None
-    ) -> Iterator[tuple[list[str], list[ResultRow]]]:
-        """Each chunk of ``texts`` with its result rows (blank ``text``; see
-        :meth:`_shared_rows`), the memo trimmed after each chunk."""
+    ) -> list[ResultRow]:
+        """The result row of each line, with a blank ``text``: lines repeated as given are
+        normalised once, lines that read the same once normalised are analysed once (``memo``
+        holds the rows found by earlier calls, by line as given and by what the line reads).
+
+        The lines not seen yet are normalised in chunks of :data:`CHUNK_LINES`, and the
+        readings not seen yet are analysed in chunks of that many *readings*, collected over the
+        whole call: a ledger's 2,000 services spread over 30,000 rows are one chunk to analyse,
+        not a piece of each chunk of rows. The memo is trimmed after each chunk analysed."""
         self.check_fitted()
         allowed = set(taxonomy.codes_for_track(track))
         seen = memo.rows_for(self, track) if memo is not None else Seen()
-        for start in range(0, len(texts), CHUNK_LINES):
-            chunk = texts[start : start + CHUNK_LINES]
-            yield chunk, self._shared_rows(chunk, track, allowed, seen)
+        lines, reads = seen.lines, seen.reads
+        row_of: dict[str, ResultRow] = {}  # this call's lines (a trimmed memo may drop some)
+        missing = []
+        for t in dict.fromkeys(texts):
+            row = lines.get(t)
+            if row is None:
+                missing.append(t)
+            else:
+                row_of[t] = row
+        todo: dict[Reading, NormalisedText] = {}
+        waiting: list[tuple[str, Reading]] = []
+
+        def analyse() -> None:
+            reads.update(zip(todo, self._chunk_rows(list(todo.values()), track, allowed)))
+            for t, key in waiting:
+                row_of[t] = reads[key]
+            todo.clear()
+            waiting.clear()
             if memo is not None:
                 memo.trim()
 
-    def _shared_rows(
-        self,
-        texts: list[str],
-        track: str | None,
-        allowed: set[str],
-        seen: Seen,
-    ) -> list[ResultRow]:
-        """The result row of each line, with a blank ``text``: lines repeated as given are
-        normalised once, lines that read the same once normalised are analysed once (``seen``
-        holds the rows found so far, by line as given and by what the line reads)."""
-        lines, reads = seen.lines, seen.reads
-        missing = list(dict.fromkeys(t for t in texts if t not in lines))
-        key_of = {
-            t: (n.text, n.category, n.truncated) for t, n in zip(missing, normalise_batch(missing))
-        }
-        todo: dict[Reading, NormalisedText] = {}
-        for key in key_of.values():
-            if key not in reads and key not in todo:
-                todo[key] = NormalisedText(original="", text=key[0], category=key[1],
-                                           truncated=key[2])  # fmt: skip
+        for start in range(0, len(missing), CHUNK_LINES):
+            part = missing[start : start + CHUNK_LINES]
+            for t, n in zip(part, normalise_batch(part)):
+                key = (n.text, n.category, n.truncated)
+                row = reads.get(key)
+                if row is not None:
+                    row_of[t] = row
+                    continue
+                waiting.append((t, key))
+                if key not in todo:
+                    todo[key] = NormalisedText(original="", text=n.text, category=n.category,
+                                               truncated=n.truncated)  # fmt: skip
+                    if len(todo) == CHUNK_LINES:
+                        analyse()
         if todo:
-            found = self._chunk_rows(list(todo.values()), track, allowed)
-            reads.update(zip(todo, found))
-        for t, key in key_of.items():
-            lines[t] = reads[key]
-        return [lines[t] for t in texts]
+            analyse()
+        if memo is not None:
+            lines.update((t, row_of[t]) for t in missing)
+            memo.trim()
+        return list(map(row_of.__getitem__, texts))
 
     def result_rows(
         self,
@@ -713,11 +723,8 @@ class TasClassifier:
         the lines): lines that read the same share one row object. What worker processes send
         back."""
         texts = check_texts(texts)
-        rows: list[ResultRow] = []
         with gc_paused():
-            for _, chunk_rows in self._chunked_rows(texts, track, memo):
-                rows.extend(chunk_rows)
-        return rows
+            return self._line_rows(texts, track, memo)
 
     def classify_arrays(
         self,
@@ -744,7 +751,7 @@ class TasClassifier:
         self, normalised: list[NormalisedText], track: str | None, allowed: set[str]
     ) -> list[ResultRow]:
         """The result rows of normalised lines (``text``: each line's ``original``), one by one:
-        the plain route that :meth:`_shared_rows` gives every distinct line once."""
+        the plain route that :meth:`_line_rows` gives every distinct reading once."""
         normalised, proba, matches, rows, known, vague = self._analyse_normalised(
             normalised, allowed if track is not None else None
         )
