@@ -52,6 +52,14 @@ def test_normalise_batch_equals_line_by_line(lines):
     assert normalise_batch([]) == []
 
 
+def test_readings_are_what_the_lines_normalise_to(lines):
+    from tas_classify.text import readings_batch
+
+    for batch in (lines, [*lines[:50], "含\ue000分隔符"], []):  # the separator: line by line
+        expected = [(n.text, n.category, n.truncated) for n in map(normalise, batch)]
+        assert readings_batch(batch) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

@@ -32,7 +32,14 @@ from tas_classify.model.persistence import ModelFileError, read_model, save
 from tas_classify.results import Result, ResultRow, results_of
 from tas_classify.rules import RuleMatch, RuleMatcher, load_invoice_categories, load_rules
 from tas_classify.taxonomy import Track
-from tas_classify.text import NormalisedText, normalise, normalise_batch, vague_lines
+from tas_classify.text import (
+    NormalisedText,
+    Reading,
+    normalise,
+    normalise_batch,
+    readings_batch,
+    vague_lines,
+)
 from tas_classify.tokenize import WordTokenizer
 
 
@@ -87,9 +94,6 @@ def gc_paused() -> Iterator[None]:
 #: Makes a ResultRow from a tuple of its fields in :class:`ResultRow` order (``ResultRow(*fields)``
 #: without the Python-level ``__new__``).
 _ROW = tuple.__new__
-
-#: What a line reads as: normalised text, invoice category, cut or not.
-Reading = tuple[str, str, bool]
 
 
 class Seen:
@@ -693,16 +697,15 @@ class TasClassifier:
 
         for start in range(0, len(missing), CHUNK_LINES):
             part = missing[start : start + CHUNK_LINES]
-            for t, n in zip(part, normalise_batch(part)):
-                key = (n.text, n.category, n.truncated)
+            for t, key in zip(part, readings_batch(part)):
                 row = reads.get(key)
                 if row is not None:
                     row_of[t] = row
                     continue
                 waiting.append((t, key))
                 if key not in todo:
-                    todo[key] = NormalisedText(original="", text=n.text, category=n.category,
-                                               truncated=n.truncated)  # fmt: skip
+                    todo[key] = NormalisedText(original="", text=key[0], category=key[1],
+                                               truncated=key[2])  # fmt: skip
                     if len(todo) == CHUNK_LINES:
                         analyse()
         if todo:
