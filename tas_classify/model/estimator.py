@@ -12,7 +12,6 @@ import gc
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,15 +143,6 @@ class ResultMemo:
 
     def __len__(self) -> int:
         return len(self._seen.reads)
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """What every line of a chunk shares when its result is built."""
-
-    track: str | None
-    codes: list[str]
-    names: dict[str, str]
 
 
 def _line_flags(
@@ -764,44 +754,73 @@ class TasClassifier:
             proba, filtered = self._restrict_to_track(proba, allowed)
         order = np.argsort(-proba, axis=1, kind="stable")[:, :4]
         features = self._top_features(rows, order[:, 0])
-        probabilities = proba.tolist()
-        shared = _Shared(
-            track=track,
-            codes=[str(c) for c in self.classes_],
-            names={c.code: c.name for c in taxonomy.categories()},
-        )
         # the per-line values as Python lists once, not element by element
-        orders, counts = order.tolist(), n_features.tolist()
-        known_lines, vague_lines_ = known.tolist(), vague.tolist()
-        filtered_lines = filtered.tolist()
+        columns = zip(
+            normalised,
+            matches,
+            proba.tolist(),
+            order.tolist(),
+            n_features.tolist(),
+            known.tolist(),
+            vague.tolist(),
+            filtered.tolist(),
+            features,
+        )
+        codes = [str(c) for c in self.classes_]
+        names = {c.code: c.name for c in taxonomy.categories()}
+        named = [(c, names[c]) for c in codes]  # (code, name) of each column (taxonomy codes)
+        threshold, margin = self.review_threshold, self.review_margin
         every_code = all(r.code in allowed for r in self.rule_matcher_.rules)
+        none = taxonomy.NONE
+        kpo_names: dict[str, str] = {}
         out = []
-        for i, norm in enumerate(normalised):
-            text, found = norm.text, matches[i]
-            evidence = counts[i] or found or known_lines[i]
-            if not text or not evidence or known_lines[i] or vague_lines_[i] or filtered_lines[i]:
+        for norm, found, p, o, count, known_line, vague_line, filtered_line, feats in columns:
+            text = norm.text
+            fired = found if every_code else [m for m in found if m.code in allowed]
+            rules = tuple([(m.rule, m.code, m.pattern, m.weight, m.field) for m in fired])
+            evidence = count or found or known_line
+            if not text or not evidence or known_line or vague_line or filtered_line:
                 flags = _line_flags(
                     empty=not text,
                     no_evidence=not evidence,
-                    known=known_lines[i],
-                    vague=vague_lines_[i],
-                    filtered=filtered_lines[i],
+                    known=known_line,
+                    vague=vague_line,
+                    filtered=filtered_line,
                     truncated=norm.truncated,
                 )
+                if flags and flags[0] in ("empty", "no_evidence"):
+                    code, confidence, feats = none, 0.0, ()
+                elif "vague" in flags and none in codes:
+                    # The line does not say what was delivered: NONE until a person says
+                    # otherwise, as for meaningless text (SPEC §3), with the probability the
+                    # model gives NONE.
+                    code, confidence = none, p[codes.index(none)]
+                else:
+                    code = ""
+                if code:
+                    # ResultRow(text=…, code=…, …) in field order, without the keyword parsing
+                    fields = (norm.original, code, names[code], confidence, (), rules, feats, (),
+                              True, track, text, flags)  # fmt: skip
+                    out.append(_ROW(ResultRow, fields))
+                    continue
+                flagged = bool(flags and flags != ("known_line",))  # a flag but known_line
             else:
                 flags = ("truncated",) if norm.truncated else ()
-            out.append(
-                self._result(
-                    shared,
-                    norm.original,
-                    text,
-                    probabilities[i],
-                    orders[i],
-                    found if every_code else [m for m in found if m.code in allowed],
-                    features[i],
-                    flags,
-                )
-            )
+                flagged = norm.truncated
+            # the model's best code, with the next ones and whether a person should look
+            best = o[0]
+            code = codes[best]
+            alternatives = tuple([(*named[j], p[j]) for j in o[1:4] if p[j] >= 0.01])
+            runner_up = p[o[1]] if len(o) > 1 else 0.0
+            needs_review = p[best] < threshold or p[best] - runner_up < margin or flagged
+            kpo_fields: tuple[str, ...] = ()
+            if code == "KPO-01":
+                if not kpo_names:
+                    kpo_names.update((f.key, f.name) for f in taxonomy.get("KPO-01").fields)
+                kpo_fields = tuple(dict.fromkeys(kpo_names[m.field] for m in fired if m.field))
+            out.append(_ROW(ResultRow, (norm.original, code, names[code], p[best], alternatives,
+                                        rules, feats, kpo_fields, needs_review, track, text,
+                                        flags)))  # fmt: skip
         return out
 
     def _restrict_to_track(
@@ -833,63 +852,6 @@ class TasClassifier:
         filtered = ~inside[proba.argmax(axis=1)] & (total[:, 0] < 0.5)
         renormalised = np.divide(restricted, total, out=np.zeros_like(restricted), where=total > 0)
         return renormalised, filtered
-
-    def _result(
-        self,
-        shared: _Shared,
-        text: str,
-        normalised: str,
-        p: list[float],
-        order: list[int],
-        fired: list[RuleMatch],
-        features: tuple[tuple[str, float], ...],
-        flags: tuple[str, ...],
-    ) -> ResultRow:
-        """One result's compact row (see :class:`Result`)."""
-        codes, names = shared.codes, shared.names
-        rules = tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in fired)
-        if flags and flags[0] in ("empty", "no_evidence"):
-            code, confidence, features = taxonomy.NONE, 0.0, ()
-        elif "vague" in flags and taxonomy.NONE in codes:
-            # The line does not say what was delivered: NONE until a person says otherwise, as
-            # for meaningless text (SPEC §3), with the probability the model gives NONE.
-            code, confidence = taxonomy.NONE, p[codes.index(taxonomy.NONE)]
-        else:
-            return self._answer(shared, text, normalised, p, order, fired, rules, features, flags)
-        # ResultRow(text=…, code=…, …) in field order, without the keyword parsing
-        return _ROW(ResultRow, (text, code, names[code], confidence, (), rules, features, (), True,
-                                shared.track, normalised, flags))  # fmt: skip
-
-    def _answer(
-        self,
-        shared: _Shared,
-        text: str,
-        normalised: str,
-        p: list[float],
-        order: list[int],
-        fired: list[RuleMatch],
-        rules: tuple[tuple[str, str, str, float, str | None], ...],
-        features: tuple[tuple[str, float], ...],
-        flags: tuple[str, ...],
-    ) -> ResultRow:
-        """The model's best code for a line that says what it is, with alternatives and flags."""
-        codes, names = shared.codes, shared.names
-        best = order[0]
-        code = codes[best]
-        alternatives = tuple((codes[j], names[codes[j]], p[j]) for j in order[1:4] if p[j] >= 0.01)
-        runner_up = p[order[1]] if len(order) > 1 else 0.0
-        needs_review = bool(
-            p[best] < self.review_threshold
-            or p[best] - runner_up < self.review_margin
-            or (flags and flags != ("known_line",))  # a flag other than known_line
-        )
-        kpo_fields: tuple[str, ...] = ()
-        if code == "KPO-01":
-            field_names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
-            kpo_fields = tuple(dict.fromkeys(field_names[m.field] for m in fired if m.field))
-        fields = (text, code, names[code], p[best], alternatives, rules, features, kpo_fields,
-                  needs_review, shared.track, normalised, flags)  # fmt: skip
-        return _ROW(ResultRow, fields)
 
     def _coef64(self) -> np.ndarray:
         """The coefficients in float64 (stored as float32 to halve the model file), cached."""
@@ -930,13 +892,12 @@ class TasClassifier:
         else:
             chosen = np.zeros(0, dtype=np.int64)
         bounds = np.searchsorted(row_of[chosen], np.arange(n + 1)).tolist()
-        terms = self.vocabulary_.terms
+        # every (feature, weight) pair made in C loops, then each row's run of them
         columns = rows.indices[chosen].tolist()
-        values = contrib[chosen].tolist()
-        return [
-            tuple((terms[columns[j]], values[j]) for j in range(lo, hi))
-            for lo, hi in zip(bounds[:-1], bounds[1:])
-        ]
+        pairs = list(
+            zip(map(self.vocabulary_.terms.__getitem__, columns), contrib[chosen].tolist())
+        )
+        return [tuple(pairs[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 def load(path: str | Path) -> TasClassifier:
