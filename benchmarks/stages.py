@@ -5,7 +5,10 @@ tokens, feature rows, the sparse product, rules with the vague-line check, evide
 is the whole ``classify`` call minus those (combining, result rows, repeats, garbage
 collection). Best of three rounds. Pin it to one core for figures that compare:
 
-Run:  taskset -c 0 python benchmarks/stages.py [--lines 20000] [--root PATH]
+Run:  taskset -c 0 python benchmarks/stages.py [--lines 20000] [--root PATH] [--services]
+
+``--services`` times the 2,000 distinct services of ``speed.py``'s ledger streams instead (the
+lines a ledger repeats: shorter and plainer than the generated lines).
 
 ``--root`` imports tas_classify from another checkout (e.g. an older commit unpacked with
 ``git archive``), to put a before and an after side by side.
@@ -26,6 +29,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=20_000)
     parser.add_argument("--root", default=str(HERE.parent))
+    parser.add_argument(
+        "--services", action="store_true", help="the 2,000 services of speed.py's ledger streams"
+    )
     args = parser.parse_args()
     sys.path.insert(0, args.root)
     sys.path.insert(0, str(HERE))
@@ -36,7 +42,16 @@ def main() -> None:
 
     model = tas_classify.default_model()
     tas_classify.classify("预热")
-    lines = ledger_lines(args.lines, seed=101)
+    if args.services:  # as speed.py picks them
+        import random
+
+        from ledger_lines import load_base_lines
+
+        lines = list(dict.fromkeys(t for t, _ in load_base_lines()))
+        random.Random(5).shuffle(lines)
+        lines = lines[:2000]
+    else:
+        lines = ledger_lines(args.lines, seed=101)
 
     def stages() -> dict[str, float]:
         took = dict.fromkeys(STAGES, 0.0)

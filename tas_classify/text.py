@@ -481,9 +481,22 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
 
     Lines that contain the separator itself are normalised one by one.
     """
+    return [
+        NormalisedText(original=t, text=text, category=category, truncated=cut)
+        for t, (text, category, cut) in zip(texts, readings_batch(texts))
+    ]
+
+
+#: What a line reads as: (``text``, ``category``, ``truncated``) of its :class:`NormalisedText`.
+Reading = tuple[str, str, bool]
+
+
+def readings_batch(texts: Sequence[str]) -> list[Reading]:
+    """What each line reads as — (``text``, ``category``, ``truncated``) of
+    :func:`normalise_batch` — without a :class:`NormalisedText` per line."""
     heads = [_head(t) for t in texts]
     if not texts or any(_SEPARATOR in h for h, _ in heads):
-        return [normalise(t) for t in texts]
+        return [(n.text, n.category, n.truncated) for n in map(normalise, texts)]
     # NFKC line by line first (the separator is a starter that composes with nothing, so this is
     # NFKC of the joined lines; a third quicker, as the lines already in NFKC are only checked):
     # the NFKC of _simplify then finds the text normalised
@@ -492,14 +505,13 @@ def normalise_batch(texts: Sequence[str]) -> list[NormalisedText]:
     simplified = _simplify(_SEPARATOR.join(wide), _SEPARATOR)
     lines = simplified.split(_SEPARATOR)
     if len(lines) != len(texts):  # pragma: no cover - defensive
-        return [normalise(t) for t in texts]
+        return [(n.text, n.category, n.truncated) for n in map(normalise, texts)]
     parts = _remove_wrappers_lines(_remove_noise_lines(lines))
     return [
-        NormalisedText(
-            original=t,
-            text=" ".join(part.split()),  # _SPACES.sub(" ", part).strip(): the same spaces
-            category=invoice_category(line) if "*" in line[:4] else "",
-            truncated=cut,
+        (
+            " ".join(part.split()),  # _SPACES.sub(" ", part).strip(): the same spaces
+            invoice_category(line) if "*" in line[:4] else "",
+            cut,
         )
-        for t, (_, cut), part, line in zip(texts, heads, parts, lines)
+        for (_, cut), part, line in zip(heads, parts, lines)
     ]

@@ -52,6 +52,14 @@ def test_normalise_batch_equals_line_by_line(lines):
     assert normalise_batch([]) == []
 
 
+def test_readings_are_what_the_lines_normalise_to(lines):
+    from tas_classify.text import readings_batch
+
+    for batch in (lines, [*lines[:50], "含\ue000分隔符"], []):  # the separator: line by line
+        expected = [(n.text, n.category, n.truncated) for n in map(normalise, batch)]
+        assert readings_batch(batch) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
@@ -224,11 +232,65 @@ def test_lines_read_the_same_are_analysed_once_with_identical_results(repeated, 
     plain = _plain_results(model, repeated, track)
     assert [r.text for r in fast] == repeated
     assert fast == plain
+    assert _values(fast) == _values(plain)  # not only by Result.__eq__
+
+
+def _values(results):
+    """Every field of every result, as plain tuples (what Result.__eq__ should compare)."""
+    return [tuple(r.row) for r in results]
 
 
 def test_identical_results_on_the_corpus_eval_and_generated_lines(lines):
     model = TasClassifier.load(model_path("default"))
-    assert model.classify(lines) == _plain_results(model, lines)
+    fast, plain = model.classify(lines), _plain_results(model, lines)
+    assert fast == plain and _values(fast) == _values(plain)
+
+
+def test_readings_analysed_in_full_chunks_over_a_call_with_a_memo_trimmed_inside_it(lines):
+    """More new readings than one chunk holds, lines repeated across chunks, and a memo so
+    small that it is trimmed after every chunk analysed, within the call."""
+    from tas_classify.model.estimator import CHUNK_LINES, ResultMemo
+
+    model = TasClassifier.load(model_path("default"))
+    stream = [*lines, *lines[::3], *EDGE, *lines[:50]]
+    assert len(set(stream)) > 2 * CHUNK_LINES
+    plain = _values(_plain_results(model, stream))
+    assert _values(model.classify(stream)) == plain
+    memo = ResultMemo(max_lines=3)
+    assert _values(model.classify(stream, memo=memo)) == plain
+    assert len(memo) <= 3 and len(memo._seen.lines) <= 3
+    assert _values(model.classify(stream[::-1], memo=memo)) == plain[::-1]
+
+
+def test_results_sharing_a_row_equal_a_row_each(repeated):
+    """results_of (a row shared by lines that read the same, the text kept apart) gives what
+    Result.from_row of each line's own row gives: fields, equality, hash, pickling, repr."""
+    import pickle
+
+    from tas_classify.results import Result, results_of
+
+    model = TasClassifier.load(model_path("default"))
+    rows = model.result_rows(repeated)
+    shared = results_of(repeated, rows)
+    own = [Result.from_row(row._replace(text=t)) for t, row in zip(repeated, rows)]
+    assert len({id(r._row) for r in shared}) < len(shared) / 2  # rows are shared
+    assert _values(shared) == _values(own) and shared == own
+    assert [type(r.row) for r in shared] == [type(r.row) for r in own]
+    assert all(a.text is t for a, t in zip(shared, repeated))
+    assert [hash(r) for r in shared] == [hash(r) for r in own]
+    assert [r.to_dict() for r in shared] == [r.to_dict() for r in own]
+    assert [repr(r) for r in shared[:300]] == [repr(r) for r in own[:300]]
+    twins = pickle.loads(pickle.dumps(shared))
+    assert _values(twins) == _values(own) and twins == own
+    # equal exactly when every field is: the text alone, or one other field alone, differs
+    a = shared[0]
+    assert a != Result.from_row(a.row._replace(text=a.text + "x"))
+    assert a != Result.from_row(a.row._replace(confidence=a.confidence + 1e-12))
+    assert a == Result.from_row(tuple.__new__(type(a.row), tuple(a.row)))
+    own_row = a.row
+    assert Result.from_row(own_row).row is own_row  # a row of its own is given as it is
+    with pytest.raises(ValueError):
+        results_of(repeated[:2], rows[:1])
 
 
 def test_a_memo_across_calls_gives_identical_results(repeated):

@@ -12,7 +12,6 @@ import gc
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,17 @@ from tas_classify.errors import (
 from tas_classify.errors import NotFittedError as NotFittedError
 from tas_classify.features import MAX_PACKED_NGRAM, SparseRows, TfidfVocabulary, line_features
 from tas_classify.model.persistence import ModelFileError, read_model, save
-from tas_classify.results import Result, ResultRow
+from tas_classify.results import Result, ResultRow, results_of
 from tas_classify.rules import RuleMatch, RuleMatcher, load_invoice_categories, load_rules
 from tas_classify.taxonomy import Track
-from tas_classify.text import NormalisedText, normalise, normalise_batch, vague_lines
+from tas_classify.text import (
+    NormalisedText,
+    Reading,
+    normalise,
+    normalise_batch,
+    readings_batch,
+    vague_lines,
+)
 from tas_classify.tokenize import WordTokenizer
 
 
@@ -88,9 +94,6 @@ def gc_paused() -> Iterator[None]:
 #: without the Python-level ``__new__``).
 _ROW = tuple.__new__
 
-#: What a line reads as: normalised text, invoice category, cut or not.
-Reading = tuple[str, str, bool]
-
 
 class Seen:
     """Result rows (with a blank ``text``) found so far: by what a line reads as (``reads``)
@@ -140,15 +143,6 @@ class ResultMemo:
 
     def __len__(self) -> int:
         return len(self._seen.reads)
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """What every line of a chunk shares when its result is built."""
-
-    track: str | None
-    codes: list[str]
-    names: dict[str, str]
 
 
 def _line_flags(
@@ -653,54 +647,63 @@ class TasClassifier:
         callers that classify a stream chunk by chunk. Garbage collection is paused during the
         call (and restored as it was, also on an error): results are many small objects."""
         texts = check_texts(texts)
-        from_row, make = Result.from_row, tuple.__new__
-        out: list[Result] = []
         with gc_paused():
-            for chunk, rows in self._chunked_rows(texts, track, memo):
-                # row._replace(text=t), three times quicker (text is the first field)
-                out.extend(from_row(make(ResultRow, (t, *row[1:]))) for row, t in zip(rows, chunk))
-        return out
+            return results_of(texts, self._line_rows(texts, track, memo))
 
-    def _chunked_rows(
+    def _line_rows(
         self, texts: list[str], track: str | None, memo: ResultMemo | None
-    ) -> Iterator[tuple[list[str], list[ResultRow]]]:
-        """Each chunk of ``texts`` with its result rows (blank ``text``; see
-        :meth:`_shared_rows`), the memo trimmed after each chunk."""
+    ) -> list[ResultRow]:
+        """The result row of each line, with a blank ``text``: lines repeated as given are
+        normalised once, lines that read the same once normalised are analysed once (``memo``
+        holds the rows found by earlier calls, by line as given and by what the line reads).
+
+        The lines not seen yet are normalised in chunks of :data:`CHUNK_LINES`, and the
+        readings not seen yet are analysed in chunks of that many *readings*, collected over the
+        whole call: a ledger's 2,000 services spread over 30,000 rows are one chunk to analyse,
+        not a piece of each chunk of rows. The memo is trimmed after each chunk analysed."""
         self.check_fitted()
         allowed = set(taxonomy.codes_for_track(track))
         seen = memo.rows_for(self, track) if memo is not None else Seen()
-        for start in range(0, len(texts), CHUNK_LINES):
-            chunk = texts[start : start + CHUNK_LINES]
-            yield chunk, self._shared_rows(chunk, track, allowed, seen)
+        lines, reads = seen.lines, seen.reads
+        row_of: dict[str, ResultRow] = {}  # this call's lines (a trimmed memo may drop some)
+        missing = []
+        for t in dict.fromkeys(texts):
+            row = lines.get(t)
+            if row is None:
+                missing.append(t)
+            else:
+                row_of[t] = row
+        todo: dict[Reading, NormalisedText] = {}
+        waiting: list[tuple[str, Reading]] = []
+
+        def analyse() -> None:
+            reads.update(zip(todo, self._chunk_rows(list(todo.values()), track, allowed)))
+            for t, key in waiting:
+                row_of[t] = reads[key]
+            todo.clear()
+            waiting.clear()
             if memo is not None:
                 memo.trim()
 
-    def _shared_rows(
-        self,
-        texts: list[str],
-        track: str | None,
-        allowed: set[str],
-        seen: Seen,
-    ) -> list[ResultRow]:
-        """The result row of each line, with a blank ``text``: lines repeated as given are
-        normalised once, lines that read the same once normalised are analysed once (``seen``
-        holds the rows found so far, by line as given and by what the line reads)."""
-        lines, reads = seen.lines, seen.reads
-        missing = list(dict.fromkeys(t for t in texts if t not in lines))
-        key_of = {
-            t: (n.text, n.category, n.truncated) for t, n in zip(missing, normalise_batch(missing))
-        }
-        todo: dict[Reading, NormalisedText] = {}
-        for key in key_of.values():
-            if key not in reads and key not in todo:
-                todo[key] = NormalisedText(original="", text=key[0], category=key[1],
-                                           truncated=key[2])  # fmt: skip
+        for start in range(0, len(missing), CHUNK_LINES):
+            part = missing[start : start + CHUNK_LINES]
+            for t, key in zip(part, readings_batch(part)):
+                row = reads.get(key)
+                if row is not None:
+                    row_of[t] = row
+                    continue
+                waiting.append((t, key))
+                if key not in todo:
+                    todo[key] = NormalisedText(original="", text=key[0], category=key[1],
+                                               truncated=key[2])  # fmt: skip
+                    if len(todo) == CHUNK_LINES:
+                        analyse()
         if todo:
-            found = self._chunk_rows(list(todo.values()), track, allowed)
-            reads.update(zip(todo, found))
-        for t, key in key_of.items():
-            lines[t] = reads[key]
-        return [lines[t] for t in texts]
+            analyse()
+        if memo is not None:
+            lines.update((t, row_of[t]) for t in missing)
+            memo.trim()
+        return list(map(row_of.__getitem__, texts))
 
     def result_rows(
         self,
@@ -713,11 +716,8 @@ class TasClassifier:
         the lines): lines that read the same share one row object. What worker processes send
         back."""
         texts = check_texts(texts)
-        rows: list[ResultRow] = []
         with gc_paused():
-            for _, chunk_rows in self._chunked_rows(texts, track, memo):
-                rows.extend(chunk_rows)
-        return rows
+            return self._line_rows(texts, track, memo)
 
     def classify_arrays(
         self,
@@ -744,7 +744,7 @@ class TasClassifier:
         self, normalised: list[NormalisedText], track: str | None, allowed: set[str]
     ) -> list[ResultRow]:
         """The result rows of normalised lines (``text``: each line's ``original``), one by one:
-        the plain route that :meth:`_shared_rows` gives every distinct line once."""
+        the plain route that :meth:`_line_rows` gives every distinct reading once."""
         normalised, proba, matches, rows, known, vague = self._analyse_normalised(
             normalised, allowed if track is not None else None
         )
@@ -754,44 +754,73 @@ class TasClassifier:
             proba, filtered = self._restrict_to_track(proba, allowed)
         order = np.argsort(-proba, axis=1, kind="stable")[:, :4]
         features = self._top_features(rows, order[:, 0])
-        probabilities = proba.tolist()
-        shared = _Shared(
-            track=track,
-            codes=[str(c) for c in self.classes_],
-            names={c.code: c.name for c in taxonomy.categories()},
-        )
         # the per-line values as Python lists once, not element by element
-        orders, counts = order.tolist(), n_features.tolist()
-        known_lines, vague_lines_ = known.tolist(), vague.tolist()
-        filtered_lines = filtered.tolist()
+        columns = zip(
+            normalised,
+            matches,
+            proba.tolist(),
+            order.tolist(),
+            n_features.tolist(),
+            known.tolist(),
+            vague.tolist(),
+            filtered.tolist(),
+            features,
+        )
+        codes = [str(c) for c in self.classes_]
+        names = {c.code: c.name for c in taxonomy.categories()}
+        named = [(c, names[c]) for c in codes]  # (code, name) of each column (taxonomy codes)
+        threshold, margin = self.review_threshold, self.review_margin
         every_code = all(r.code in allowed for r in self.rule_matcher_.rules)
+        none = taxonomy.NONE
+        kpo_names: dict[str, str] = {}
         out = []
-        for i, norm in enumerate(normalised):
-            text, found = norm.text, matches[i]
-            evidence = counts[i] or found or known_lines[i]
-            if not text or not evidence or known_lines[i] or vague_lines_[i] or filtered_lines[i]:
+        for norm, found, p, o, count, known_line, vague_line, filtered_line, feats in columns:
+            text = norm.text
+            fired = found if every_code else [m for m in found if m.code in allowed]
+            rules = tuple([(m.rule, m.code, m.pattern, m.weight, m.field) for m in fired])
+            evidence = count or found or known_line
+            if not text or not evidence or known_line or vague_line or filtered_line:
                 flags = _line_flags(
                     empty=not text,
                     no_evidence=not evidence,
-                    known=known_lines[i],
-                    vague=vague_lines_[i],
-                    filtered=filtered_lines[i],
+                    known=known_line,
+                    vague=vague_line,
+                    filtered=filtered_line,
                     truncated=norm.truncated,
                 )
+                if flags and flags[0] in ("empty", "no_evidence"):
+                    code, confidence, feats = none, 0.0, ()
+                elif "vague" in flags and none in codes:
+                    # The line does not say what was delivered: NONE until a person says
+                    # otherwise, as for meaningless text (SPEC §3), with the probability the
+                    # model gives NONE.
+                    code, confidence = none, p[codes.index(none)]
+                else:
+                    code = ""
+                if code:
+                    # ResultRow(text=…, code=…, …) in field order, without the keyword parsing
+                    fields = (norm.original, code, names[code], confidence, (), rules, feats, (),
+                              True, track, text, flags)  # fmt: skip
+                    out.append(_ROW(ResultRow, fields))
+                    continue
+                flagged = bool(flags and flags != ("known_line",))  # a flag but known_line
             else:
                 flags = ("truncated",) if norm.truncated else ()
-            out.append(
-                self._result(
-                    shared,
-                    norm.original,
-                    text,
-                    probabilities[i],
-                    orders[i],
-                    found if every_code else [m for m in found if m.code in allowed],
-                    features[i],
-                    flags,
-                )
-            )
+                flagged = norm.truncated
+            # the model's best code, with the next ones and whether a person should look
+            best = o[0]
+            code = codes[best]
+            alternatives = tuple([(*named[j], p[j]) for j in o[1:4] if p[j] >= 0.01])
+            runner_up = p[o[1]] if len(o) > 1 else 0.0
+            needs_review = p[best] < threshold or p[best] - runner_up < margin or flagged
+            kpo_fields: tuple[str, ...] = ()
+            if code == "KPO-01":
+                if not kpo_names:
+                    kpo_names.update((f.key, f.name) for f in taxonomy.get("KPO-01").fields)
+                kpo_fields = tuple(dict.fromkeys(kpo_names[m.field] for m in fired if m.field))
+            out.append(_ROW(ResultRow, (norm.original, code, names[code], p[best], alternatives,
+                                        rules, feats, kpo_fields, needs_review, track, text,
+                                        flags)))  # fmt: skip
         return out
 
     def _restrict_to_track(
@@ -823,63 +852,6 @@ class TasClassifier:
         filtered = ~inside[proba.argmax(axis=1)] & (total[:, 0] < 0.5)
         renormalised = np.divide(restricted, total, out=np.zeros_like(restricted), where=total > 0)
         return renormalised, filtered
-
-    def _result(
-        self,
-        shared: _Shared,
-        text: str,
-        normalised: str,
-        p: list[float],
-        order: list[int],
-        fired: list[RuleMatch],
-        features: tuple[tuple[str, float], ...],
-        flags: tuple[str, ...],
-    ) -> ResultRow:
-        """One result's compact row (see :class:`Result`)."""
-        codes, names = shared.codes, shared.names
-        rules = tuple((m.rule, m.code, m.pattern, m.weight, m.field) for m in fired)
-        if flags and flags[0] in ("empty", "no_evidence"):
-            code, confidence, features = taxonomy.NONE, 0.0, ()
-        elif "vague" in flags and taxonomy.NONE in codes:
-            # The line does not say what was delivered: NONE until a person says otherwise, as
-            # for meaningless text (SPEC §3), with the probability the model gives NONE.
-            code, confidence = taxonomy.NONE, p[codes.index(taxonomy.NONE)]
-        else:
-            return self._answer(shared, text, normalised, p, order, fired, rules, features, flags)
-        # ResultRow(text=…, code=…, …) in field order, without the keyword parsing
-        return _ROW(ResultRow, (text, code, names[code], confidence, (), rules, features, (), True,
-                                shared.track, normalised, flags))  # fmt: skip
-
-    def _answer(
-        self,
-        shared: _Shared,
-        text: str,
-        normalised: str,
-        p: list[float],
-        order: list[int],
-        fired: list[RuleMatch],
-        rules: tuple[tuple[str, str, str, float, str | None], ...],
-        features: tuple[tuple[str, float], ...],
-        flags: tuple[str, ...],
-    ) -> ResultRow:
-        """The model's best code for a line that says what it is, with alternatives and flags."""
-        codes, names = shared.codes, shared.names
-        best = order[0]
-        code = codes[best]
-        alternatives = tuple((codes[j], names[codes[j]], p[j]) for j in order[1:4] if p[j] >= 0.01)
-        runner_up = p[order[1]] if len(order) > 1 else 0.0
-        needs_review = bool(
-            p[best] < self.review_threshold
-            or p[best] - runner_up < self.review_margin
-            or (flags and flags != ("known_line",))  # a flag other than known_line
-        )
-        kpo_fields: tuple[str, ...] = ()
-        if code == "KPO-01":
-            field_names = {f.key: f.name for f in taxonomy.get("KPO-01").fields}
-            kpo_fields = tuple(dict.fromkeys(field_names[m.field] for m in fired if m.field))
-        fields = (text, code, names[code], p[best], alternatives, rules, features, kpo_fields,
-                  needs_review, shared.track, normalised, flags)  # fmt: skip
-        return _ROW(ResultRow, fields)
 
     def _coef64(self) -> np.ndarray:
         """The coefficients in float64 (stored as float32 to halve the model file), cached."""
@@ -920,13 +892,12 @@ class TasClassifier:
         else:
             chosen = np.zeros(0, dtype=np.int64)
         bounds = np.searchsorted(row_of[chosen], np.arange(n + 1)).tolist()
-        terms = self.vocabulary_.terms
+        # every (feature, weight) pair made in C loops, then each row's run of them
         columns = rows.indices[chosen].tolist()
-        values = contrib[chosen].tolist()
-        return [
-            tuple((terms[columns[j]], values[j]) for j in range(lo, hi))
-            for lo, hi in zip(bounds[:-1], bounds[1:])
-        ]
+        pairs = list(
+            zip(map(self.vocabulary_.terms.__getitem__, columns), contrib[chosen].tolist())
+        )
+        return [tuple(pairs[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 def load(path: str | Path) -> TasClassifier:
