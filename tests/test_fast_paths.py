@@ -95,6 +95,7 @@ def test_packed_ngrams_equal_feature_strings(lines):
         assert np.array_equal(getattr(fast, part), getattr(plain, part)), part
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 def test_classifier_on_either_engine_gives_identical_results(lines, engines):
     fast = TasClassifier.load(model_path("default"))
     plain = TasClassifier.load(model_path("default"))
@@ -246,6 +247,7 @@ def test_identical_results_on_the_corpus_eval_and_generated_lines(lines):
     assert fast == plain and _values(fast) == _values(plain)
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 def test_readings_analysed_in_full_chunks_over_a_call_with_a_memo_trimmed_inside_it(lines):
     """More new readings than one chunk holds, lines repeated across chunks, and a memo so
     small that it is trimmed after every chunk analysed, within the call."""
@@ -445,6 +447,7 @@ WRAPPER_TEXT = st.lists(
 ).map("".join)
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 @settings(max_examples=3000, deadline=None)
 @given(WRAPPER_TEXT)
 def test_every_wrapper_match_holds_a_string_the_pattern_needs(line):
@@ -455,6 +458,7 @@ def test_every_wrapper_match_holds_a_string_the_pattern_needs(line):
             assert any(s in line for s in wrapper.needs), (wrapper.plain.pattern, line)
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(WRAPPER_TEXT, max_size=8))
 def test_wrappers_tried_only_where_needed_equal_the_file_patterns(lines):
@@ -466,6 +470,7 @@ def test_wrappers_tried_only_where_needed_equal_the_file_patterns(lines):
         assert _remove_wrappers_lines(list(lines)) == expected
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 def test_wrappers_equal_the_file_patterns_on_real_lines(lines):
     from tas_classify.text import _remove_noise, _remove_wrappers_lines, to_simplified
 
@@ -535,6 +540,7 @@ NOISY_NO_DIGITS = st.lists(
 ).map("".join)
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 @settings(max_examples=3000, deadline=None)
 @given(NOISY_NO_DIGITS)
 def test_noise_patterns_said_to_need_a_digit_never_match_without_one(line):
@@ -598,6 +604,7 @@ TOY_LINE = st.lists(
 ).map("".join)
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.tuples(TOY_LINE, st.sampled_from(["", "软件", "其他"])), max_size=40))
 def test_rules_of_a_chunk_equal_line_by_line_with_every_kind_of_rule(pairs):
@@ -609,6 +616,7 @@ def test_rules_of_a_chunk_equal_line_by_line_with_every_kind_of_rule(pairs):
     ]
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 @settings(max_examples=300, deadline=None)
 @given(st.lists(TOY_LINE | st.text(max_size=12), min_size=16, max_size=40))
 def test_vague_lines_equal_line_by_line_on_any_text(texts):

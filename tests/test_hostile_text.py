@@ -94,6 +94,7 @@ def test_linear_noise_patterns_agree_on_every_short_combination():
 AMOUNT_PIECES = [",", "1", ".", "-", "元", "a", " ", "第", "二", "期"]
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 def test_amount_and_phase_patterns_agree_on_every_combination_of_six():
     lines = [""]
     for _ in range(6):
@@ -118,6 +119,7 @@ NOISY = st.lists(
 ).map("".join)
 
 
+@pytest.mark.slow  # an exhaustive equality check; CI runs it
 @settings(max_examples=3000, deadline=None)
 @given(NOISY)
 def test_linear_noise_patterns_agree_with_the_plain_ones(line):
