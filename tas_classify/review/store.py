@@ -99,6 +99,21 @@ class StoredReview:
     error: str
     info: dict[str, Any]
 
+    def to_dict(self) -> dict[str, Any]:
+        """What the JSON API says of the review (``page``: where the reviewer works on it)."""
+        return {
+            "id": self.id,
+            "file_name": self.file_name,
+            "status": self.status,
+            "done": self.done,
+            "total": self.total,
+            "error": self.error,
+            "created": self.created,
+            "updated": self.updated,
+            "options": self.options,
+            "page": f"/reviews/{self.id}",
+        }
+
 
 @dataclass(frozen=True)
 class Correction:

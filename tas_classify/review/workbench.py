@@ -701,13 +701,11 @@ class Workbench:
     ) -> list[Group]:
         """The review's groups with its corrections, filtered, income at risk first: groups to
         review not yet reviewed, by amount (either sign) largest first, then the others."""
-        out = [
+        return _ordered([
             g
             for g in self._decided(review_id).values()
             if _matches(g, needs_review, code, reviewed, q, subgroup)
-        ]
-        out.sort(key=lambda g: (not g.at_risk, -abs(g.amount), g.rows[0]))
-        return out
+        ])  # fmt: skip
 
     def group(self, review_id: str, key: str) -> Group:
         state = self._state(review_id)
@@ -756,21 +754,16 @@ class Workbench:
         return self._decided(review_id).get(key)
 
     def status(self, review_id: str) -> ReviewStatus:
-        groups = self.groups(review_id)
-        return ReviewStatus(
-            groups=len(groups),
-            reviewed_groups=sum(g.reviewed for g in groups),
-            corrected_groups=sum(g.code != g.model_code for g in groups),
-            income=sum((abs(g.amount) for g in groups), Decimal(0)),
-            reviewed_income=sum((abs(g.amount) for g in groups if g.reviewed), Decimal(0)),
-            at_risk_groups=sum(g.at_risk for g in groups),
-        )
+        return _status(list(self._decided(review_id).values()))
 
-    def corrected_lines(self, review_id: str) -> list[tuple[LedgerLine, str, Group]]:
+    def corrected_lines(
+        self, review_id: str, groups: dict[str, Group] | None = None
+    ) -> list[tuple[LedgerLine, str, Group]]:
         """Each row as the report sees it with the reviewer's decision applied (a reviewed
-        row no longer needs review), its evidence, and its group."""
+        row no longer needs review), its evidence, and its group (``groups``: the review's
+        decided groups, when the caller has them)."""
         state = self._state(review_id)
-        groups = self._decided(review_id)
+        groups = self._decided(review_id) if groups is None else groups
         out = []
         for line, key, evidence in zip(state.lines, state.keys, state.evidence):
             group = groups[key]
@@ -789,9 +782,10 @@ class Workbench:
         rows, with the provenance of the upload and the reviewer's corrections listed."""
         review = self.store.review(review_id)
         opts = ReviewOptions.from_dict(review.options)
-        rows = self.corrected_lines(review_id)
+        decided = self._decided(review_id)  # once: the rows, the list and the status share it
+        rows = self.corrected_lines(review_id, decided)
         info = review.info
-        changed = [g for g in self.groups(review_id) if g.code != g.model_code]
+        changed = _ordered([g for g in decided.values() if g.code != g.model_code])
         corrections = [
             ReviewerCorrection(g.text, g.count, g.amount, g.model_code, g.code, g.corrected_at)
             for g in changed
@@ -819,7 +813,7 @@ class Workbench:
             warnings=info.get("warnings", []),
             corrections=corrections,
         )
-        status = self.status(review_id)
+        status = _status(list(decided.values()))
         report.notes.append(
             f"reviewed in the workbench: {status.reviewed_groups} of {status.groups} group(s) "
             f"checked, {status.corrected_groups} corrected; classified {info.get('classified')}"
@@ -884,6 +878,24 @@ class Workbench:
                 if text.strip():
                     out.append({"text": text, "label": group.code, "tas_reviewed": REVIEWED_MARK})
         return out
+
+
+def _ordered(groups: list[Group]) -> list[Group]:
+    """Income at risk first: groups to review not yet reviewed, by amount (either sign) largest
+    first, then the others."""
+    return sorted(groups, key=lambda g: (not g.at_risk, -abs(g.amount), g.rows[0]))
+
+
+def _status(groups: list[Group]) -> ReviewStatus:
+    """How far the review of ``groups`` has come."""
+    return ReviewStatus(
+        groups=len(groups),
+        reviewed_groups=sum(g.reviewed for g in groups),
+        corrected_groups=sum(g.code != g.model_code for g in groups),
+        income=sum((abs(g.amount) for g in groups), Decimal(0)),
+        reviewed_income=sum((abs(g.amount) for g in groups if g.reviewed), Decimal(0)),
+        at_risk_groups=sum(g.at_risk for g in groups),
+    )
 
 
 def _proposed(columns: list[str]) -> dict[str, str | None]:

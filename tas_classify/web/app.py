@@ -381,7 +381,7 @@ def create_app(
     # ------------------------------------------------------------------ API
     async def api_reviews(request: Request) -> Response:
         reviews = await call(workbench.reviews)
-        return JSONResponse([_review_json(r) for r in reviews])
+        return JSONResponse([r.to_dict() for r in reviews])
 
     async def api_create(request: Request) -> Response:
         import json
@@ -402,7 +402,7 @@ def create_app(
         if ready:
             await call(workbench.start, review.id)
         review = await call(workbench.store.review, review.id)
-        body = {**_review_json(review), "page": f"/reviews/{review.id}"}
+        body = review.to_dict()
         if not ready:
             body["problem"] = "no amount column found: set one (PUT /api/reviews/{id}/options)"
         location = {"Location": f"/api/reviews/{review.id}"}
@@ -410,7 +410,7 @@ def create_app(
 
     async def api_review(request: Request) -> Response:
         review = await call(workbench.store.review, request.path_params["review_id"])
-        return JSONResponse(_review_json(review))
+        return JSONResponse(review.to_dict())
 
     async def api_options(request: Request) -> Response:
         review_id = request.path_params["review_id"]
@@ -419,7 +419,7 @@ def create_app(
         options = ReviewOptions.from_dict({**review.options, **given})
         await call(workbench.set_options, review_id, options)
         await call(workbench.start, review_id)
-        return JSONResponse(_review_json(await call(workbench.store.review, review_id)))
+        return JSONResponse((await call(workbench.store.review, review_id)).to_dict())
 
     async def api_groups(request: Request) -> Response:
         groups = await call(workbench.groups, request.path_params["review_id"], **_filters(request))
@@ -548,18 +548,3 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ReviewError("the request body must be a JSON object")
     return body
-
-
-def _review_json(review: Any) -> dict[str, Any]:
-    return {
-        "id": review.id,
-        "file_name": review.file_name,
-        "status": review.status,
-        "done": review.done,
-        "total": review.total,
-        "error": review.error,
-        "created": review.created,
-        "updated": review.updated,
-        "options": review.options,
-        "page": f"/reviews/{review.id}",
-    }
